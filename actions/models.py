@@ -1,0 +1,387 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, FilteredRelation, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from actions.enums import (
+    STATUTS_TERMINES,
+    NatureBudget,
+    Priorite,
+    RolePartenaire,
+    StatutAction,
+    TypeIndicateur,
+    TypePartenaire,
+)
+from projet_social.versioning import VersionedModel
+
+
+class PublicCible(models.Model):
+    libelle = models.CharField("libellé", max_length=120, unique=True)
+    ordre = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
+
+    class Meta:
+        verbose_name = "public cible"
+        verbose_name_plural = "publics cibles"
+        ordering = ["ordre", "libelle", "pk"]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+
+class Partenaire(models.Model):
+    nom = models.CharField("nom", max_length=200, unique=True)
+    type = models.CharField(
+        "type", max_length=30, choices=TypePartenaire.choices, default=TypePartenaire.AUTRE
+    )
+    contact = models.CharField(
+        "contact", max_length=200, blank=True, help_text="Service ou fonction à joindre."
+    )
+    telephone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    site = models.URLField("site internet", blank=True)
+
+    class Meta:
+        verbose_name = "partenaire"
+        verbose_name_plural = "partenaires"
+        ordering = ["nom", "pk"]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class ActionQuerySet(models.QuerySet):
+    def du_projet(self, projet) -> "ActionQuerySet":
+        return self.filter(objectif__axe__projet=projet)
+
+    def en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
+        """Past their échéance and neither réalisée nor abandonnée."""
+        today = today or timezone.localdate()
+        return self.filter(echeance__lt=today).exclude(statut__in=STATUTS_TERMINES)
+
+    def with_en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
+        today = today or timezone.localdate()
+        return self.annotate(
+            est_en_retard=models.Case(
+                models.When(
+                    Q(echeance__lt=today) & ~Q(statut__in=STATUTS_TERMINES), then=Value(True)
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def with_taux(self, campagne) -> "ActionQuerySet":
+        """Annotate ``taux`` (0 without an evaluation) and ``statut_campagne`` for a campaign.
+
+        ``statut_campagne`` is the statut recorded by the evaluation of that campaign, or the
+        fiche's statut when the action was not evaluated in it.
+        """
+        if campagne is None:
+            return self.annotate(taux=Value(0), statut_campagne=F("statut"))
+        return self.annotate(
+            evaluation_campagne=FilteredRelation(
+                "evaluations", condition=Q(evaluations__campagne=campagne)
+            ),
+            taux=Coalesce("evaluation_campagne__taux_realisation", Value(0)),
+            statut_campagne=Coalesce("evaluation_campagne__statut", "statut"),
+        )
+
+    def prises_en_compte(self, campagne) -> "ActionQuerySet":
+        """The actions that count in progress averages: all but the abandoned ones."""
+        return self.with_taux(campagne).exclude(statut_campagne=StatutAction.ABANDONNEE)
+
+    def avancement(self, campagne) -> float | None:
+        """Mean taux of these actions in ``campagne``, None when there is no action to count."""
+        resultat = self.prises_en_compte(campagne).aggregate(
+            moyenne=models.Avg("taux", output_field=models.FloatField())
+        )
+        return resultat["moyenne"]
+
+    def avancement_par(self, lien: str, campagne) -> dict[int, float]:
+        """Mean taux grouped by ``lien`` ("objectif", "objectif__axe"): {pk: mean}."""
+        lignes = (
+            self.prises_en_compte(campagne)
+            .order_by()
+            .values(lien)
+            .annotate(moyenne=models.Avg("taux", output_field=models.FloatField()))
+        )
+        return {ligne[lien]: ligne["moyenne"] for ligne in lignes}
+
+    def compter_par_statut(self) -> dict[str, int]:
+        """{statut: count} with every statut present, in the order of StatutAction."""
+        comptes = dict(
+            self.order_by()
+            .values_list("statut")
+            .annotate(n=models.Count("pk"))
+            .values_list("statut", "n")
+        )
+        return {statut: comptes.get(statut, 0) for statut in StatutAction.values}
+
+    def with_list_related_data(self) -> "ActionQuerySet":
+        return self.select_related("objectif__axe", "pilote")
+
+
+class Action(VersionedModel):
+    objectif = models.ForeignKey(
+        "axes.Objectif",
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name="objectif opérationnel",
+    )
+    numero = models.PositiveSmallIntegerField("numéro", help_text="Numéro dans l'objectif.")
+    intitule = models.CharField("intitulé", max_length=250)
+    constat = models.TextField(
+        "constat et contexte", blank=True, help_text="Ce que l'ABS ou le terrain a montré."
+    )
+    objectifs_action = models.TextField("objectifs de l'action", blank=True)
+    description = models.TextField("description", blank=True)
+    publics = models.ManyToManyField(
+        PublicCible, blank=True, related_name="actions", verbose_name="publics cibles"
+    )
+    besoins = models.ManyToManyField(
+        "axes.BesoinSocial",
+        blank=True,
+        related_name="actions",
+        verbose_name="besoins sociaux (ABS) auxquels l'action répond",
+    )
+    pilote = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions_pilotees",
+        verbose_name="pilote",
+    )
+    service_pilote = models.CharField("service pilote", max_length=150, blank=True)
+    elu_referent = models.CharField("élu référent", max_length=150, blank=True)
+    partenaires = models.ManyToManyField(
+        Partenaire,
+        through="ActionPartenaire",
+        blank=True,
+        related_name="actions",
+        verbose_name="partenaires",
+    )
+    moyens_humains = models.TextField("moyens humains", blank=True)
+    moyens_materiels = models.TextField("moyens matériels", blank=True)
+    date_debut = models.DateField("date de début", null=True, blank=True)
+    echeance = models.DateField("échéance", null=True, blank=True)
+    communication_supports = models.TextField("supports de communication", blank=True)
+    communication_messages = models.TextField("messages clés", blank=True)
+    partenariat_reseau = models.TextField("volet partenariat et travail en réseau", blank=True)
+    statut = models.CharField(
+        "statut", max_length=20, choices=StatutAction.choices, default=StatutAction.A_LANCER
+    )
+    motif_abandon = models.TextField("motif de l'abandon", blank=True)
+    priorite = models.CharField(
+        "priorité", max_length=10, choices=Priorite.choices, default=Priorite.MOYENNE
+    )
+    recurrente = models.BooleanField(
+        "récurrente", default=False, help_text="L'action se répète chaque année."
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créée par",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifiée par",
+        editable=False,
+    )
+
+    history = HistoricalRecords(verbose_name="historique de la fiche action")
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fiche action"
+        verbose_name_plural = "fiches action"
+        ordering = ["objectif__axe__numero", "objectif__numero", "numero", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["objectif", "numero"],
+                name="actions_action_numero_unique_par_objectif",
+                violation_error_message="Une action porte déjà ce numéro dans cet objectif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(numero__gte=1),
+                name="actions_action_numero_positif",
+                violation_error_message="Le numéro de l'action doit être supérieur ou égal à 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_debut__isnull=True)
+                | Q(echeance__isnull=True)
+                | Q(date_debut__lte=F("echeance")),
+                name="actions_action_debut_avant_echeance",
+                violation_error_message="La date de début doit précéder ou égaler l'échéance.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.intitule}"
+
+    @property
+    def code(self) -> str:
+        """The stable number shown to users, "2.3.1": axe, objective, action."""
+        return f"{self.objectif.code}.{self.numero}"
+
+    @property
+    def est_en_retard(self) -> bool:
+        return (
+            self.echeance is not None
+            and self.echeance < timezone.localdate()
+            and self.statut not in STATUTS_TERMINES
+        )
+
+
+class ActionPartenaire(models.Model):
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="participations", verbose_name="action"
+    )
+    partenaire = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        verbose_name="partenaire",
+    )
+    role = models.CharField(
+        "rôle", max_length=20, choices=RolePartenaire.choices, default=RolePartenaire.CONTRIBUTEUR
+    )
+
+    history = HistoricalRecords(verbose_name="historique des partenaires d'une action")
+
+    class Meta:
+        verbose_name = "partenaire de l'action"
+        verbose_name_plural = "partenaires de l'action"
+        ordering = ["action", "partenaire__nom", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "partenaire"],
+                name="actions_actionpartenaire_unique",
+                violation_error_message="Ce partenaire est déjà associé à cette action.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partenaire} ({self.get_role_display()})"
+
+
+class LigneBudget(models.Model):
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="lignes_budget", verbose_name="action"
+    )
+    annee = models.PositiveSmallIntegerField("année")
+    nature = models.CharField(
+        "nature",
+        max_length=20,
+        choices=NatureBudget.choices,
+        default=NatureBudget.FONCTIONNEMENT,
+    )
+    libelle = models.CharField("libellé", max_length=200, blank=True)
+    montant_prevu = models.DecimalField("montant prévu (€)", max_digits=12, decimal_places=2)
+    montant_realise = models.DecimalField(
+        "montant réalisé (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    financeur = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="financements",
+        verbose_name="financeur",
+        help_text="Laisser vide quand le CCAS finance seul.",
+    )
+
+    history = HistoricalRecords(verbose_name="historique du budget d'une action")
+
+    class Meta:
+        verbose_name = "ligne de budget"
+        verbose_name_plural = "lignes de budget"
+        ordering = ["action", "annee", "nature", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(montant_prevu__gte=0),
+                name="actions_lignebudget_montant_prevu_positif",
+                violation_error_message="Le montant prévu ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(montant_realise__isnull=True) | Q(montant_realise__gte=0),
+                name="actions_lignebudget_montant_realise_positif",
+                violation_error_message="Le montant réalisé ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annee} – {self.get_nature_display()} : {self.montant_prevu} €"
+
+
+class Etape(models.Model):
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="etapes", verbose_name="action"
+    )
+    libelle = models.CharField("libellé", max_length=250)
+    echeance = models.DateField("échéance", null=True, blank=True)
+    faite = models.BooleanField("faite", default=False)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    history = HistoricalRecords(verbose_name="historique des étapes d'une action")
+
+    class Meta:
+        verbose_name = "étape"
+        verbose_name_plural = "étapes"
+        ordering = ["action", "ordre", "echeance", "pk"]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+    @property
+    def est_en_retard(self) -> bool:
+        return not self.faite and self.echeance is not None and self.echeance < timezone.localdate()
+
+
+class Indicateur(models.Model):
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="indicateurs", verbose_name="action"
+    )
+    libelle = models.CharField("libellé", max_length=250)
+    type = models.CharField(
+        "type",
+        max_length=20,
+        choices=TypeIndicateur.choices,
+        default=TypeIndicateur.REALISATION,
+    )
+    unite = models.CharField("unité", max_length=50, blank=True)
+    valeur_cible = models.DecimalField(
+        "valeur cible", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    mode_calcul = models.TextField("mode de calcul et source", blank=True)
+
+    history = HistoricalRecords(verbose_name="historique des indicateurs d'une action")
+
+    class Meta:
+        verbose_name = "indicateur"
+        verbose_name_plural = "indicateurs"
+        ordering = ["action", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valeur_cible__isnull=True) | Q(valeur_cible__gte=0),
+                name="actions_indicateur_valeur_cible_positive",
+                violation_error_message="La valeur cible ne peut pas être négative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.libelle

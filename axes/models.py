@@ -1,0 +1,202 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from axes.enums import StatutProjet
+
+couleur_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Indiquez une couleur au format hexadécimal, par exemple #1f6f8b."
+)
+
+
+def _avancement_subquery(lien: str, campagne) -> models.Subquery:
+    """Mean taux of the actions whose ``lien`` is the outer row, as a correlated subquery."""
+    from actions.models import Action
+
+    actions = (
+        Action.objects.filter(**{lien: models.OuterRef("pk")})
+        .prises_en_compte(campagne)
+        .order_by()
+        .values(lien)
+        .annotate(moyenne=models.Avg("taux"))
+        .values("moyenne")
+    )
+    return models.Subquery(actions, output_field=models.FloatField())
+
+
+class ProjetSocialQuerySet(models.QuerySet):
+    def courant(self) -> "ProjetSocial | None":
+        """The plan shown by default: the adopted one with the latest start, else the latest."""
+        return self.order_by(
+            models.Case(
+                models.When(statut=StatutProjet.ADOPTE, then=0),
+                models.When(statut=StatutProjet.EN_PREPARATION, then=1),
+                default=2,
+            ),
+            "-annee_debut",
+            "-pk",
+        ).first()
+
+
+class ProjetSocial(models.Model):
+    intitule = models.CharField("intitulé", max_length=200)
+    structure = models.CharField(
+        "structure", max_length=200, help_text="Par exemple « CCAS de Gouesnou »."
+    )
+    annee_debut = models.PositiveSmallIntegerField("année de début")
+    annee_fin = models.PositiveSmallIntegerField("année de fin")
+    statut = models.CharField(
+        "statut", max_length=20, choices=StatutProjet.choices, default=StatutProjet.EN_PREPARATION
+    )
+    date_adoption = models.DateField("date d'adoption", null=True, blank=True)
+    synthese_abs = models.TextField("synthèse de l'analyse des besoins sociaux (ABS)", blank=True)
+    est_demo = models.BooleanField(
+        "données de démonstration",
+        default=False,
+        help_text="Coché pour les données d'exemple chargées par la commande charger_demo.",
+    )
+
+    objects = ProjetSocialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "projet social"
+        verbose_name_plural = "projets sociaux"
+        ordering = ["-annee_debut", "intitule", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annee_debut__lte=F("annee_fin")),
+                name="axes_projetsocial_periode_ordonnee",
+                violation_error_message="L'année de début doit précéder ou égaler l'année de fin.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intitule} ({self.annee_debut}-{self.annee_fin})"
+
+    @property
+    def periode(self) -> str:
+        return f"{self.annee_debut}-{self.annee_fin}"
+
+    def avancement(self, campagne=None) -> float | None:
+        """Mean taux of the plan's actions in ``campagne`` (default: the latest campaign)."""
+        from actions.models import Action
+        from evaluations.models import Campagne
+
+        if campagne is None:
+            campagne = Campagne.objects.derniere(self)
+        return Action.objects.du_projet(self).avancement(campagne)
+
+
+class AxeQuerySet(models.QuerySet):
+    def du_projet(self, projet: ProjetSocial) -> "AxeQuerySet":
+        return self.filter(projet=projet)
+
+    def with_avancement(self, campagne) -> "AxeQuerySet":
+        return self.annotate(avancement=_avancement_subquery("objectif__axe", campagne))
+
+
+class Axe(models.Model):
+    projet = models.ForeignKey(
+        ProjetSocial, on_delete=models.CASCADE, related_name="axes", verbose_name="projet social"
+    )
+    numero = models.PositiveSmallIntegerField("numéro")
+    intitule = models.CharField("intitulé", max_length=200)
+    description = models.TextField("description", blank=True)
+    couleur = models.CharField(
+        "couleur",
+        max_length=7,
+        default="#1f6f8b",
+        validators=[couleur_validator],
+        help_text="Utilisée par les graphiques, au format #rrggbb.",
+    )
+
+    objects = AxeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "axe stratégique"
+        verbose_name_plural = "axes stratégiques"
+        ordering = ["projet", "numero", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["projet", "numero"],
+                name="axes_axe_numero_unique_par_projet",
+                violation_error_message="Un axe porte déjà ce numéro dans ce projet social.",
+            ),
+            models.CheckConstraint(
+                condition=Q(numero__gte=1),
+                name="axes_axe_numero_positif",
+                violation_error_message="Le numéro de l'axe doit être supérieur ou égal à 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Axe {self.numero} : {self.intitule}"
+
+    @property
+    def code(self) -> str:
+        return str(self.numero)
+
+
+class ObjectifQuerySet(models.QuerySet):
+    def du_projet(self, projet: ProjetSocial) -> "ObjectifQuerySet":
+        return self.filter(axe__projet=projet)
+
+    def with_avancement(self, campagne) -> "ObjectifQuerySet":
+        return self.annotate(avancement=_avancement_subquery("objectif", campagne))
+
+
+class Objectif(models.Model):
+    axe = models.ForeignKey(
+        Axe, on_delete=models.CASCADE, related_name="objectifs", verbose_name="axe"
+    )
+    numero = models.PositiveSmallIntegerField("numéro", help_text="Numéro dans l'axe.")
+    intitule = models.CharField("intitulé", max_length=250)
+    description = models.TextField("description", blank=True)
+
+    objects = ObjectifQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "objectif opérationnel"
+        verbose_name_plural = "objectifs opérationnels"
+        ordering = ["axe__numero", "numero", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["axe", "numero"],
+                name="axes_objectif_numero_unique_par_axe",
+                violation_error_message="Un objectif porte déjà ce numéro dans cet axe.",
+            ),
+            models.CheckConstraint(
+                condition=Q(numero__gte=1),
+                name="axes_objectif_numero_positif",
+                violation_error_message="Le numéro de l'objectif doit être supérieur ou égal à 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.intitule}"
+
+    @property
+    def code(self) -> str:
+        """The number shown to users, "2.3": axe then objective."""
+        return f"{self.axe.numero}.{self.numero}"
+
+
+class BesoinSocial(models.Model):
+    projet = models.ForeignKey(
+        ProjetSocial,
+        on_delete=models.CASCADE,
+        related_name="besoins",
+        verbose_name="projet social",
+    )
+    thematique = models.CharField("thématique", max_length=120)
+    constat = models.TextField("constat")
+    chiffre_cle = models.CharField("chiffre clé", max_length=200, blank=True)
+    source = models.CharField("source", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "besoin social (ABS)"
+        verbose_name_plural = "besoins sociaux (ABS)"
+        ordering = ["projet", "thematique", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.thematique} : {self.constat[:60]}"

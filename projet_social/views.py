@@ -1,0 +1,57 @@
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from actions.enums import StatutAction
+from actions.models import Action
+from axes.models import Axe, ProjetSocial
+from evaluations.models import Campagne
+
+logger = logging.getLogger(__name__)
+
+
+@require_safe
+@never_cache
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For monitoring and load balancers: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("healthz: database unavailable")
+        return HttpResponse("base de données indisponible\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    projet = ProjetSocial.objects.courant()
+    context: dict = {"projet": projet}
+    if projet is not None:
+        campagne = Campagne.objects.derniere(projet)
+        actions = Action.objects.du_projet(projet)
+        par_statut = actions.compter_par_statut()
+        axes = list(
+            Axe.objects.du_projet(projet)
+            .with_avancement(campagne)
+            .annotate(nb_actions=Count("objectifs__actions", distinct=True))
+        )
+        context.update(
+            campagne=campagne,
+            axes=axes,
+            avancement=actions.avancement(campagne),
+            nb_actions=sum(par_statut.values()),
+            par_statut=[
+                (StatutAction(statut).label, statut, n) for statut, n in par_statut.items()
+            ],
+            nb_en_retard=actions.en_retard().count(),
+        )
+    return render(request, "home.html", context)
