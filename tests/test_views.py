@@ -1,0 +1,120 @@
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+from tests.actions.factories import ActionFactory
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+@pytest.mark.django_db
+def test_healthz_503_when_database_fails(client):
+    with mock.patch("projet_social.views.connection") as connection:
+        connection.cursor.side_effect = OperationalError("connection refused")
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "indisponible" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/"
+
+
+@pytest.mark.django_db
+def test_admin_requires_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_login_page_is_french_and_logs_in(client, agent):
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    assert '<html lang="fr">' in page.content.decode()
+    assert "Mot de passe" in page.content.decode()
+
+    wrong = client.post(reverse("login"), {"username": "agent-test", "password": "faux"})
+    assert "Identifiant ou mot de passe incorrect" in wrong.content.decode()
+
+    ok = client.post(
+        reverse("login"), {"username": "agent-test", "password": "mot-de-passe-de-test"}
+    )
+    assert ok.status_code == 302
+    assert ok["Location"] == reverse("home")
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post(client, agent):
+    client.force_login(agent)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_home_without_projet_explains_what_to_do(client, agent):
+    client.force_login(agent)
+    response = client.get("/")
+    assert "Aucun projet social n'est encore saisi" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_queries):
+    projet = ProjetSocialFactory(intitule="Projet social de Testville", est_demo=True)
+    axe = AxeFactory(projet=projet, numero=1, intitule="Accompagnement")
+    objectif = ObjectifFactory(axe=axe, numero=1)
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    EvaluationFactory(
+        campagne=campagne, action=ActionFactory(objectif=objectif), taux_realisation=60
+    )
+    ActionFactory(objectif=objectif, en_retard=True)
+    client.force_login(elu)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Projet social de Testville" in content
+    assert "1. Accompagnement" in content
+    assert "30 %" in content  # (60 + 0) / 2
+    assert response.context["nb_en_retard"] == 1
+    assert response.context["nb_actions"] == 2
+    assert "Données de démonstration" in content
+
+
+@pytest.mark.django_db
+def test_home_query_count_does_not_grow(client, elu, django_assert_num_queries):
+    projet = ProjetSocialFactory()
+    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+    campagne = CampagneFactory(projet=projet)
+    client.force_login(elu)
+    ActionFactory(objectif=objectif)
+    # session, user, projet (view), campagne, statut counts, axes with progress,
+    # projet progress, late count, projet (context processor for header/footer)
+    with django_assert_num_queries(9):
+        client.get("/")
+    for _ in range(20):
+        EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))
+    with django_assert_num_queries(9):
+        client.get("/")
+
+
+@pytest.mark.django_db
+def test_404_page_is_french(client, agent):
+    client.force_login(agent)
+    response = client.get("/nulle-part/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
