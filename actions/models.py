@@ -65,7 +65,7 @@ class ActionQuerySet(models.QuerySet):
     def with_en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
         today = today or timezone.localdate()
         return self.annotate(
-            est_en_retard=models.Case(
+            en_retard_calcule=models.Case(
                 models.When(
                     Q(echeance__lt=today) & ~Q(statut__in=STATUTS_TERMINES), then=Value(True)
                 ),
@@ -121,8 +121,67 @@ class ActionQuerySet(models.QuerySet):
         )
         return {statut: comptes.get(statut, 0) for statut in StatutAction.values}
 
+    def with_dernier_taux(self) -> "ActionQuerySet":
+        """``dernier_taux`` and ``derniere_annee``: the latest evaluation of each action."""
+        from evaluations.models import Evaluation
+
+        derniere = Evaluation.objects.filter(action=models.OuterRef("pk")).order_by(
+            "-campagne__annee", "-pk"
+        )
+        return self.annotate(
+            dernier_taux=models.Subquery(derniere.values("taux_realisation")[:1]),
+            derniere_annee=models.Subquery(derniere.values("campagne__annee")[:1]),
+        )
+
     def with_list_related_data(self) -> "ActionQuerySet":
-        return self.select_related("objectif__axe", "pilote")
+        """What the list of actions shows: objective, axe, pilote, latest taux, lateness."""
+        return self.select_related("objectif__axe", "pilote").with_dernier_taux().with_en_retard()
+
+    def pour_fiche(self) -> "ActionQuerySet":
+        """What the fiche projet shows: one query per kind of row, whatever their number.
+
+        Indicators carry ``derniere_valeur`` and ``derniere_annee``, the latest measured value
+        (from the latest campaign that measured it), so the page needs no query per indicator.
+        """
+        from evaluations.models import Evaluation, Mesure
+
+        derniere_mesure = Mesure.objects.filter(
+            indicateur=models.OuterRef("pk"), valeur_realisee__isnull=False
+        ).order_by("-evaluation__campagne__annee", "-pk")
+        indicateurs = Indicateur.objects.annotate(
+            derniere_valeur=models.Subquery(derniere_mesure.values("valeur_realisee")[:1]),
+            derniere_annee=models.Subquery(
+                derniere_mesure.values("evaluation__campagne__annee")[:1]
+            ),
+        ).order_by("pk")
+        return self.select_related("objectif__axe", "pilote", "updated_by").prefetch_related(
+            "publics",
+            "besoins",
+            models.Prefetch(
+                "participations",
+                queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
+                    "partenaire__nom", "pk"
+                ),
+            ),
+            models.Prefetch("indicateurs", queryset=indicateurs),
+            models.Prefetch("etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")),
+            models.Prefetch(
+                "lignes_budget",
+                queryset=LigneBudget.objects.select_related("financeur").order_by(
+                    "annee", "nature", "pk"
+                ),
+            ),
+            models.Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.select_related("campagne").order_by(
+                    "-campagne__annee", "-pk"
+                ),
+            ),
+        )
+
+    def pour_formulaire(self) -> "ActionQuerySet":
+        """What the edit form reads besides its formsets: objective, pilote, publics, needs."""
+        return self.select_related("objectif__axe", "pilote").prefetch_related("publics", "besoins")
 
 
 class Action(VersionedModel):
@@ -240,6 +299,9 @@ class Action(VersionedModel):
 
     @property
     def est_en_retard(self) -> bool:
+        """Past its échéance and neither réalisée nor abandonnée (annotated by lists)."""
+        if hasattr(self, "en_retard_calcule"):
+            return self.en_retard_calcule
         return (
             self.echeance is not None
             and self.echeance < timezone.localdate()

@@ -1,9 +1,9 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from axes.models import ProjetSocial
+from projet_social.permissions import projet_courant_ou_none
 
 
 def projet_courant(request: HttpRequest) -> dict:
     """The plan named in the header and footer, read only if a template uses it."""
-    return {"projet_courant": SimpleLazyObject(ProjetSocial.objects.courant)}
+    return {"projet_courant": SimpleLazyObject(lambda: projet_courant_ou_none(request))}

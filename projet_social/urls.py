@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from projet_social import views
 
@@ -17,5 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("axes.urls")),
+    path("actions/", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

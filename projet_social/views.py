@@ -10,8 +10,9 @@ from django.views.decorators.http import require_safe
 
 from actions.enums import StatutAction
 from actions.models import Action
-from axes.models import Axe, ProjetSocial
+from axes.models import Axe
 from evaluations.models import Campagne
+from projet_social.permissions import projet_courant_ou_none
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    projet = ProjetSocial.objects.courant()
+    projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is not None:
         campagne = Campagne.objects.derniere(projet)

@@ -49,8 +49,14 @@ def plan(db):
     # Another plan whose actions must never leak into this one's figures.
     autre = ActionFactory()
     EvaluationFactory(campagne=CampagneFactory(projet=autre.objectif.axe.projet), action=autre)
-    return {"projet": projet, "axes": (axe1, axe2), "objectifs": (o11, o12, o21), "a": a,
-            "c2024": c2024, "c2025": c2025}
+    return {
+        "projet": projet,
+        "axes": (axe1, axe2),
+        "objectifs": (o11, o12, o21),
+        "a": a,
+        "c2024": c2024,
+        "c2025": c2025,
+    }
 
 
 def test_objective_progress_by_hand(plan):
@@ -150,7 +156,7 @@ def test_en_retard_rule():
         action(statut=StatutAction.EN_COURS, echeance=None),
     }
     assert set(Action.objects.en_retard(TODAY)) == late
-    flags = dict(Action.objects.with_en_retard(TODAY).values_list("pk", "est_en_retard"))
+    flags = dict(Action.objects.with_en_retard(TODAY).values_list("pk", "en_retard_calcule"))
     assert {pk for pk, flag in flags.items() if flag} == {a.pk for a in late}
     assert not any(flags[a.pk] for a in not_late)
 

@@ -103,12 +103,12 @@ def test_home_query_count_does_not_grow(client, elu, django_assert_num_queries):
     client.force_login(elu)
     ActionFactory(objectif=objectif)
     # session, user, projet (view), campagne, statut counts, axes with progress,
-    # projet progress, late count, projet (context processor for header/footer)
-    with django_assert_num_queries(9):
+    # projet progress, late count (the header reuses the projet read by the view)
+    with django_assert_num_queries(8):
         client.get("/")
     for _ in range(20):
         EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get("/")
 
 
@@ -118,3 +118,16 @@ def test_404_page_is_french(client, agent):
     response = client.get("/nulle-part/")
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_missing_csrf_token_gets_a_french_explanation(agent):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert "Le formulaire n'a pas pu être envoyé" in response.content.decode()
+    # Still logged in: nothing happened.
+    assert client.get("/").status_code == 200

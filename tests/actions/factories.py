@@ -40,15 +40,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 class AgentFactory(UserFactory):
     is_staff = True
     groupe = factory.PostGeneration(
-        lambda user, create, extracted, **kw: create
-        and user.groups.add(Group.objects.get(name=roles.AGENTS))
+        lambda user, create, extracted, **kw: (
+            create and user.groups.add(Group.objects.get(name=roles.AGENTS))
+        )
     )
 
 
 class EluFactory(UserFactory):
     groupe = factory.PostGeneration(
-        lambda user, create, extracted, **kw: create
-        and user.groups.add(Group.objects.get(name=roles.ELUS))
+        lambda user, create, extracted, **kw: (
+            create and user.groups.add(Group.objects.get(name=roles.ELUS))
+        )
     )
 
 
@@ -56,8 +58,9 @@ class AdministrateurFactory(UserFactory):
     is_staff = True
     is_superuser = True
     groupe = factory.PostGeneration(
-        lambda user, create, extracted, **kw: create
-        and user.groups.add(Group.objects.get(name=roles.ADMINISTRATEURS))
+        lambda user, create, extracted, **kw: (
+            create and user.groups.add(Group.objects.get(name=roles.ADMINISTRATEURS))
+        )
     )
 
 

@@ -13,9 +13,7 @@ from tests.evaluations.factories import MesureFactory
 
 @pytest.mark.django_db
 def test_code_is_axe_objectif_action():
-    action = ActionFactory(
-        objectif=ObjectifFactory(axe=AxeFactory(numero=2), numero=3), numero=1
-    )
+    action = ActionFactory(objectif=ObjectifFactory(axe=AxeFactory(numero=2), numero=3), numero=1)
     assert action.code == "2.3.1"
     assert str(action).startswith("2.3.1 ")
 

@@ -1,0 +1,1 @@
+"""Forms of the actions app, one module per screen family."""

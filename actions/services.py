@@ -1,0 +1,64 @@
+"""Work on the actions app that spans several models."""
+
+from django.db import transaction
+
+from actions.enums import RolePartenaire
+from actions.models import Partenaire
+
+# A partner on an action keeps its strongest role when two duplicates meet on it.
+ORDRE_ROLES = (
+    RolePartenaire.CO_PILOTE,
+    RolePartenaire.FINANCEUR,
+    RolePartenaire.CONTRIBUTEUR,
+    RolePartenaire.RELAIS,
+)
+# Fields of the kept partner filled from the merged one when empty.
+CHAMPS_CONTACT = ("contact", "telephone", "email", "site")
+
+
+def role_le_plus_fort(*roles: str) -> str:
+    return min(roles, key=ORDRE_ROLES.index)
+
+
+def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
+    """Move every row of ``doublon`` to ``garde``, then delete ``doublon``, in one transaction.
+
+    Rows are saved one by one, not updated in bulk, so that django-simple-history records
+    each move with its reason. ActionPartenaire and LigneBudget protect their partner: if a
+    row was missed, the delete fails and the whole merge is rolled back.
+    """
+    raison = f"Fusion du partenaire « {doublon.nom} » dans « {garde.nom} »"
+    with transaction.atomic():
+        # Lock both rows (PostgreSQL) and read them again: a colleague may have edited them.
+        verrous = Partenaire.objects.select_for_update().in_bulk([doublon.pk, garde.pk])
+        doublon, garde = verrous[doublon.pk], verrous[garde.pk]
+        participations_garde = {p.action_id: p for p in garde.participations.all()}
+        for participation in doublon.participations.all():
+            participation._change_reason = raison
+            existante = participations_garde.get(participation.action_id)
+            if existante is None:
+                participation.partenaire = garde
+                participation.save(update_fields=["partenaire"])
+                continue
+            role = role_le_plus_fort(existante.role, participation.role)
+            participation.delete()
+            if role != existante.role:
+                existante.role = role
+                existante._change_reason = raison
+                existante.save(update_fields=["role"])
+        for ligne in doublon.financements.all():
+            ligne.financeur = garde
+            ligne._change_reason = raison
+            ligne.save(update_fields=["financeur"])
+        # Reunion.partenaires is not historised: one bulk add, duplicates ignored.
+        garde.reunions.add(*doublon.reunions.all())
+        completes = [
+            champ
+            for champ in CHAMPS_CONTACT
+            if not getattr(garde, champ) and getattr(doublon, champ)
+        ]
+        for champ in completes:
+            setattr(garde, champ, getattr(doublon, champ))
+        if completes:
+            garde.save(update_fields=completes)
+        doublon.delete()  # its remaining Reunion.partenaires links go with it

@@ -1,0 +1,147 @@
+"""The plan as a tree (axes, objectives, actions), and the editing of axes and objectives."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from actions.models import Action
+from axes.forms import AxeForm, ObjectifForm
+from axes.models import Axe, Objectif
+from evaluations.models import Campagne
+from projet_social.permissions import exiger, get_projet_courant
+
+
+@require_safe
+def plan(request: HttpRequest) -> HttpResponse:
+    """Every axe, objective and action on one page, with progress in the latest campaign."""
+    exiger(request.user, "axes.view_axe")
+    projet = get_projet_courant(request)
+    campagne = Campagne.objects.derniere(projet)
+    axes = list(Axe.objects.du_projet(projet).with_avancement(campagne))
+    objectifs = Objectif.objects.du_projet(projet).with_avancement(campagne)
+    actions = (
+        Action.objects.du_projet(projet)
+        .select_related("pilote")
+        .with_taux(campagne)
+        .with_en_retard()
+        .order_by("objectif__numero", "numero", "pk")
+    )
+    actions_par_objectif = defaultdict(list)
+    for action in actions:
+        actions_par_objectif[action.objectif_id].append(action)
+    objectifs_par_axe = defaultdict(list)
+    for objectif in objectifs:
+        objectif.liste_actions = actions_par_objectif[objectif.pk]
+        objectifs_par_axe[objectif.axe_id].append(objectif)
+    for axe in axes:
+        axe.liste_objectifs = objectifs_par_axe[axe.pk]
+        for objectif in axe.liste_objectifs:
+            objectif.axe = axe  # objectif.code reads the axe: no query per objective
+            for action in objectif.liste_actions:
+                action.objectif = objectif
+    return render(
+        request,
+        "axes/plan.html",
+        {
+            "projet": projet,
+            "campagne": campagne,
+            "axes": axes,
+            "avancement": Action.objects.du_projet(projet).avancement(campagne),
+        },
+    )
+
+
+def _get_axe_for_user(request: HttpRequest, pk: int) -> Axe:
+    """An axe of the current projet; another projet's axe answers 404."""
+    return get_object_or_404(Axe.objects.du_projet(get_projet_courant(request)), pk=pk)
+
+
+def _get_objectif_for_user(request: HttpRequest, pk: int) -> Objectif:
+    projet = get_projet_courant(request)
+    return get_object_or_404(Objectif.objects.du_projet(projet).select_related("axe"), pk=pk)
+
+
+def _apres_enregistrement(request: HttpRequest, message: str, ancre: str = "") -> HttpResponse:
+    messages.success(request, message)
+    return redirect(reverse("axes:plan") + ancre)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def axe_creer(request: HttpRequest) -> HttpResponse:
+    exiger(request.user, "axes.add_axe")
+    projet = get_projet_courant(request)
+    suivant = Axe.objects.du_projet(projet).aggregate(n=Max("numero"))["n"] or 0
+    form = AxeForm(request.POST or None, projet=projet, initial={"numero": suivant + 1})
+    if request.method == "POST" and form.is_valid():
+        axe = form.save()
+        return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
+    return render(request, "axes/axe_form.html", {"form": form, "axe": None, "titre": "Nouvel axe"})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def axe_modifier(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "axes.change_axe")
+    axe = _get_axe_for_user(request, pk)
+    titre = f"Modifier l'axe {axe.numero}"  # before the form writes the input on the axe
+    form = AxeForm(request.POST or None, instance=axe, projet=get_projet_courant(request))
+    if request.method == "POST" and form.is_valid():
+        axe = form.save()
+        return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
+    return render(request, "axes/axe_form.html", {"form": form, "axe": axe, "titre": titre})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def objectif_creer(request: HttpRequest, axe_pk: int) -> HttpResponse:
+    exiger(request.user, "axes.add_objectif")
+    axe = _get_axe_for_user(request, axe_pk)
+    suivant = axe.objectifs.aggregate(n=Max("numero"))["n"] or 0
+    form = ObjectifForm(
+        request.POST or None,
+        instance=Objectif(axe=axe),
+        projet=get_projet_courant(request),
+        deplacable=False,
+        initial={"numero": suivant + 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        objectif = form.save()
+        return _apres_enregistrement(
+            request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
+        )
+    return render(
+        request,
+        "axes/objectif_form.html",
+        {"form": form, "axe": axe, "objectif": None, "titre": "Nouvel objectif"},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def objectif_modifier(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "axes.change_objectif")
+    objectif = _get_objectif_for_user(request, pk)
+    axe, code = objectif.axe, objectif.code  # before the form writes the input on the objective
+    form = ObjectifForm(
+        request.POST or None,
+        instance=objectif,
+        projet=get_projet_courant(request),
+        deplacable=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        objectif = form.save()
+        return _apres_enregistrement(
+            request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
+        )
+    return render(
+        request,
+        "axes/objectif_form.html",
+        {
+            "form": form,
+            "axe": axe,
+            "objectif": objectif,
+            "titre": f"Modifier l'objectif {code}",
+        },
+    )

@@ -1,0 +1,156 @@
+"""Median server time of the main pages with 40 and 400 actions.
+
+Usage: .venv/bin/python benchmarks/pages.py [--runs 30] [--sizes 40 400]
+
+Each size gets a fresh SQLite database in a temporary folder (or the database named by
+BENCH_DATABASE_URL, which is emptied: use a scratch database), seeded with a plan of that many
+actions (4 axes, 5 objectives each), 3 partners, 2 indicators, 3 steps, 2 budget lines and
+2 evaluations per action. Pages are requested in-process with Django's test client, logged in
+as an agent, so the figure is the server's own time (middleware, queries, rendering), without
+the network. Prints one line per page and size: median, 90th percentile, query count.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "projet_social.settings")
+    os.environ["DEBUG"] = "1"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+def seed(nombre: int):
+    from django.utils import timezone
+
+    from evaluations.enums import StatutCampagne
+    from tests.actions.factories import (
+        ActionFactory,
+        ActionPartenaireFactory,
+        AgentFactory,
+        EtapeFactory,
+        IndicateurFactory,
+        LigneBudgetFactory,
+        PartenaireFactory,
+        PublicCibleFactory,
+    )
+    from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+    from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+
+    projet = ProjetSocialFactory()
+    c2024 = CampagneFactory(
+        projet=projet, annee=2024, statut=StatutCampagne.CLOSE, closed_at=timezone.now()
+    )
+    c2025 = CampagneFactory(projet=projet, annee=2025)
+    agent = AgentFactory(username="bench-agent")
+    pilotes = [AgentFactory() for _ in range(8)]
+    partenaires = [PartenaireFactory() for _ in range(30)]
+    publics = [PublicCibleFactory(libelle=f"Public {n}") for n in range(8)]
+    objectifs = [
+        ObjectifFactory(axe=axe, numero=n)
+        for axe in (AxeFactory(projet=projet, numero=a) for a in range(1, 5))
+        for n in range(1, 6)
+    ]
+    actions = []
+    for i in range(nombre):
+        objectif = objectifs[i % len(objectifs)]
+        action = ActionFactory(
+            objectif=objectif, numero=i // len(objectifs) + 1, pilote=pilotes[i % 8]
+        )
+        action.publics.add(publics[i % 8], publics[(i + 3) % 8])
+        for k in range(3):
+            ActionPartenaireFactory(action=action, partenaire=partenaires[(i + k) % 30])
+        indicateurs = [IndicateurFactory(action=action) for _ in range(2)]
+        for _ in range(3):
+            EtapeFactory(action=action)
+        LigneBudgetFactory(action=action, annee=2024)
+        LigneBudgetFactory(action=action, annee=2025)
+        for campagne in (c2024, c2025):
+            evaluation = EvaluationFactory(campagne=campagne, action=action)
+            for indicateur in indicateurs:
+                MesureFactory(evaluation=evaluation, indicateur=indicateur)
+        actions.append(action)
+    return agent, actions
+
+
+def measure(client, url: str, runs: int) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up: templates, caches
+    durations = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        durations.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    durations.sort()
+    p90 = durations[int(len(durations) * 0.9) - 1]
+    return statistics.median(durations), p90, len(queries)
+
+
+def run_size(size: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        setup_django(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3")
+        from django.core.management import call_command
+        from django.test import Client
+        from django.urls import reverse
+
+        call_command("migrate", verbosity=0)
+        call_command("flush", "--noinput", verbosity=0)
+        agent, actions = seed(size)
+        client = Client()
+        client.force_login(agent)
+        milieu = actions[len(actions) // 2]
+        pages = {
+            "tableau de bord": reverse("home"),
+            "plan (arbre)": reverse("axes:plan"),
+            "liste des actions": reverse("actions:liste"),
+            "liste filtrée + recherche": reverse("actions:liste") + "?q=action&statut=en_cours",
+            "fiche action": reverse("actions:detail", args=[milieu.pk]),
+            "formulaire de fiche": reverse("actions:modifier", args=[milieu.pk]),
+        }
+        print(f"\n{size} actions ({runs} runs each)", flush=True)
+        for name, page_url in pages.items():
+            median, p90, queries = measure(client, page_url, runs)
+            print(
+                f"  {name:28s} median {median:7.1f} ms   p90 {p90:7.1f} ms   {queries} queries",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 400])
+    args = parser.parse_args()
+    if len(args.sizes) == 1:
+        run_size(args.sizes[0], args.runs)
+        return
+    # Django is set up once per process: one process per size.
+    for size in args.sizes:
+        subprocess.run(
+            [sys.executable, __file__, "--sizes", str(size), "--runs", str(args.runs)], check=True
+        )
+
+
+if __name__ == "__main__":
+    main()

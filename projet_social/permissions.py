@@ -1,0 +1,45 @@
+"""Who may do what. Roles are Django groups with permissions (projet_social/roles.py);
+the pilote of an action may also edit that fiche. Every view goes through these helpers."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from axes.models import ProjetSocial
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def projet_courant_ou_none(request: HttpRequest) -> ProjetSocial | None:
+    """The plan every screen works on, read once per request."""
+    if not hasattr(request, "_projet_courant"):
+        request._projet_courant = ProjetSocial.objects.courant()
+    return request._projet_courant
+
+
+def get_projet_courant(request: HttpRequest) -> ProjetSocial:
+    """The plan every screen works on; 404 with a French message when none exists yet."""
+    projet = projet_courant_ou_none(request)
+    if projet is None:
+        raise Http404("Aucun projet social n'est encore saisi.")
+    return projet
+
+
+def exiger(user: User, perm: str) -> None:
+    """403 unless the user's groups grant ``perm`` ("actions.change_action")."""
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def peut_modifier_action(user: User, action) -> bool:
+    """Agents edit every fiche; a pilote edits the fiches they pilot; élus edit none."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("actions.change_action") or (
+        action.pilote_id is not None and action.pilote_id == user.pk
+    )
+
+
+def exiger_modification_action(user: User, action) -> None:
+    if not peut_modifier_action(user, action):
+        raise PermissionDenied

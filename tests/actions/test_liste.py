@@ -1,0 +1,246 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from actions.enums import Priorite, RolePartenaire, StatutAction
+from tests.actions.factories import (
+    ActionFactory,
+    ActionPartenaireFactory,
+    AgentFactory,
+    IndicateurFactory,
+    PartenaireFactory,
+    PublicCibleFactory,
+)
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+
+URL = reverse("actions:liste")
+
+
+@pytest.fixture
+def projet(db):
+    return ProjetSocialFactory()
+
+
+@pytest.fixture
+def objectif(projet):
+    return ObjectifFactory(axe=AxeFactory(projet=projet, numero=1), numero=1)
+
+
+def codes(response) -> list[str]:
+    return [action.code for action in response.context["page"].object_list]
+
+
+def test_anonymous_is_sent_to_login(client, projet):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_elu_reads_the_list_without_create_button(client, elu, objectif):
+    ActionFactory(objectif=objectif, intitule="Box Marianne")
+    client.force_login(elu)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "Box Marianne" in response.content.decode()
+    assert "Nouvelle action" not in response.content.decode()
+
+
+def test_agent_sees_create_button(client, agent, objectif):
+    client.force_login(agent)
+    assert "Nouvelle action" in client.get(URL).content.decode()
+
+
+def test_search_is_case_and_accent_insensitive(client, agent, objectif):
+    ActionFactory(objectif=objectif, intitule="Box Marianne", numero=1)
+    ActionFactory(objectif=objectif, intitule="Épicerie sociale", numero=2)
+    ActionFactory(
+        objectif=objectif, intitule="Aide aux aidants", numero=3, constat="Des aidants épuisés"
+    )
+    client.force_login(agent)
+
+    assert codes(client.get(URL, {"q": "marianne"})) == ["1.1.1"]
+    assert codes(client.get(URL, {"q": "EPICERIE"})) == ["1.1.2"]
+    assert codes(client.get(URL, {"q": "epuises"})) == ["1.1.3"]
+    assert codes(client.get(URL, {"q": "introuvable"})) == []
+    assert "Aucune action ne correspond" in client.get(URL, {"q": "zzz"}).content.decode()
+
+
+def test_search_covers_objectives_and_description(client, agent, objectif):
+    ActionFactory(objectif=objectif, numero=1, objectifs_action="Rompre l'isolement")
+    ActionFactory(objectif=objectif, numero=2, description="Distribution de colis")
+    client.force_login(agent)
+    assert codes(client.get(URL, {"q": "isolement"})) == ["1.1.1"]
+    assert codes(client.get(URL, {"q": "colis"})) == ["1.1.2"]
+
+
+def test_each_filter(client, agent, projet, objectif):
+    axe2 = AxeFactory(projet=projet, numero=2)
+    objectif2 = ObjectifFactory(axe=axe2, numero=1)
+    pilote = AgentFactory(username="pilote-filtre")
+    public = PublicCibleFactory(libelle="Personnes âgées")
+    partenaire = PartenaireFactory(nom="CDAS")
+    campagne = CampagneFactory(projet=projet, annee=2025)
+
+    a1 = ActionFactory(
+        objectif=objectif,
+        numero=1,
+        statut=StatutAction.EN_COURS,
+        priorite=Priorite.HAUTE,
+        pilote=pilote,
+        service_pilote="Pôle seniors",
+        echeance=datetime.date(2024, 1, 31),
+    )
+    a1.publics.add(public)
+    ActionPartenaireFactory(action=a1, partenaire=partenaire, role=RolePartenaire.FINANCEUR)
+    IndicateurFactory(action=a1)
+    EvaluationFactory(campagne=campagne, action=a1)
+    ActionFactory(objectif=objectif2, numero=1, statut=StatutAction.REALISEE, pilote=None)
+    client.force_login(agent)
+
+    def filtre(**params):
+        return codes(client.get(URL, params))
+
+    assert filtre() == ["1.1.1", "2.1.1"]
+    assert filtre(axe=axe2.pk) == ["2.1.1"]
+    assert filtre(objectif=objectif.pk) == ["1.1.1"]
+    assert filtre(statut=[StatutAction.REALISEE]) == ["2.1.1"]
+    assert filtre(statut=[StatutAction.REALISEE, StatutAction.EN_COURS]) == ["1.1.1", "2.1.1"]
+    assert filtre(priorite=Priorite.HAUTE) == ["1.1.1"]
+    assert filtre(pilote=pilote.pk) == ["1.1.1"]
+    assert filtre(service="Pôle seniors") == ["1.1.1"]
+    assert filtre(partenaire=partenaire.pk) == ["1.1.1"]
+    assert filtre(public=public.pk) == ["1.1.1"]
+    assert filtre(en_retard="on") == ["1.1.1"]
+    assert filtre(sans_pilote="on") == ["2.1.1"]
+    assert filtre(sans_indicateur="on") == ["2.1.1"]
+    assert filtre(non_evaluee="on") == ["2.1.1"]
+    # Filters combine, and an unchecked box does not filter.
+    assert filtre(axe=axe2.pk, sans_pilote="on") == ["2.1.1"]
+    assert filtre(axe=axe2.pk, en_retard="on") == []
+
+
+def test_filtered_list_is_a_shareable_link(client, agent, objectif):
+    ActionFactory(objectif=objectif, numero=1, statut=StatutAction.REALISEE)
+    client.force_login(agent)
+    response = client.get(URL, {"statut": "realisee", "tri": "-echeance"})
+    content = response.content.decode()
+    # The form shows the filter in use, and sort links keep it.
+    assert 'value="realisee" class="form-check-input" id="id_statut_2" checked' in content
+    assert "statut=realisee&amp;tri=code" in content
+    assert response.context["page"].paginator.count == 1
+    assert "filtres : Statut" in content
+
+
+def test_invalid_filter_value_is_reported(client, agent, objectif):
+    ActionFactory(objectif=objectif)
+    client.force_login(agent)
+    response = client.get(URL, {"axe": "999999"})
+    assert response.status_code == 200
+    assert "Un filtre n'est pas valide" in response.content.decode()
+
+
+def test_sort_by_each_column(client, agent, objectif):
+    premiere = ActionFactory(
+        objectif=objectif,
+        numero=1,
+        intitule="Zèbre",
+        priorite=Priorite.BASSE,
+        echeance=datetime.date(2026, 1, 1),
+    )
+    seconde = ActionFactory(
+        objectif=objectif,
+        numero=2,
+        intitule="Abeille",
+        priorite=Priorite.HAUTE,
+        echeance=datetime.date(2025, 1, 1),
+    )
+    campagne = CampagneFactory(projet=objectif.axe.projet)
+    EvaluationFactory(campagne=campagne, action=premiere, taux_realisation=10)
+    EvaluationFactory(campagne=campagne, action=seconde, taux_realisation=90)
+    client.force_login(agent)
+
+    def tri(cle):
+        return codes(client.get(URL, {"tri": cle}))
+
+    assert tri("code") == ["1.1.1", "1.1.2"]
+    assert tri("-code") == ["1.1.2", "1.1.1"]
+    assert tri("intitule") == ["1.1.2", "1.1.1"]
+    assert tri("priorite") == ["1.1.2", "1.1.1"]
+    assert tri("echeance") == ["1.1.2", "1.1.1"]
+    assert tri("-taux") == ["1.1.2", "1.1.1"]
+    assert tri("nimportequoi") == ["1.1.1", "1.1.2"]
+    assert 'aria-sort="descending"' in client.get(URL, {"tri": "-taux"}).content.decode()
+
+
+def test_list_shows_latest_taux_late_marker_and_pilote(client, agent, objectif):
+    pilote = AgentFactory(username="pilote-x", first_name="Agente", last_name="Accueil")
+    action = ActionFactory(objectif=objectif, pilote=pilote, en_retard=True)
+    ancienne = CampagneFactory(projet=objectif.axe.projet, annee=2024)
+    recente = CampagneFactory(projet=objectif.axe.projet, annee=2025)
+    EvaluationFactory(campagne=ancienne, action=action, taux_realisation=20)
+    EvaluationFactory(campagne=recente, action=action, taux_realisation=65)
+    client.force_login(agent)
+    content = client.get(URL).content.decode()
+    assert "65 %" in content
+    assert "bilan 2025" in content
+    assert "En retard" in content
+    assert "Agente Accueil" in content
+
+
+def test_pagination_past_50_rows(client, agent, objectif):
+    for numero in range(1, 56):
+        ActionFactory(objectif=objectif, numero=numero)
+    client.force_login(agent)
+    page1 = client.get(URL)
+    assert len(page1.context["page"].object_list) == 50
+    assert "55 actions" in page1.content.decode()
+    page2 = client.get(URL, {"page": 2})
+    assert codes(page2) == [f"1.1.{n}" for n in range(51, 56)]
+
+
+def test_other_projets_actions_are_not_listed(client, agent, objectif):
+    ActionFactory(objectif=objectif, intitule="Du projet courant")
+    ancien = ProjetSocialFactory(annee_debut=2017, annee_fin=2020)
+    ActionFactory(
+        objectif=ObjectifFactory(axe=AxeFactory(projet=ancien)), intitule="D'un autre projet"
+    )
+    client.force_login(agent)
+    content = client.get(URL).content.decode()
+    assert "Du projet courant" in content
+    assert "un autre projet" not in content
+
+
+def test_mes_actions_lists_the_pilotes_actions(client, agent, objectif):
+    ActionFactory(objectif=objectif, numero=1, pilote=agent, intitule="La mienne")
+    ActionFactory(objectif=objectif, numero=2, intitule="Celle d'un collègue")
+    client.force_login(agent)
+    response = client.get(reverse("actions:mes_actions"))
+    assert codes(response) == ["1.1.1"]
+    assert "<h1" in response.content.decode() and "Mes actions" in response.content.decode()
+
+
+def _seed(objectif, campagne, nombre):
+    partenaire = PartenaireFactory()
+    public = PublicCibleFactory()
+    for _ in range(nombre):
+        action = ActionFactory(objectif=objectif, pilote=AgentFactory())
+        action.publics.add(public)
+        ActionPartenaireFactory(action=action, partenaire=partenaire)
+        IndicateurFactory(action=action)
+        EvaluationFactory(campagne=campagne, action=action)
+
+
+def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_queries):
+    campagne = CampagneFactory(projet=objectif.axe.projet)
+    client.force_login(agent)
+    _seed(objectif, campagne, 3)
+    # session, user, user and group permissions, projet, campagne, count, page of actions,
+    # filter choices: services, axes, objectifs, pilotes, partenaires, publics
+    params = {"q": "action", "statut": "en_cours", "en_retard": ""}
+    with django_assert_num_queries(14):
+        client.get(URL, params)
+    _seed(objectif, campagne, 27)
+    with django_assert_num_queries(14):
+        client.get(URL, params)

@@ -1,0 +1,147 @@
+"""Every screen URL, for every role: anonymous users go to the login page, élus read and are
+refused every change (GET and POST), agents work, and only administrators delete fiches.
+A new URL must be classified here, or test_every_url_is_classified fails."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actions.models import Action, Partenaire
+from axes.models import Axe, Objectif
+from tests.actions.factories import (
+    ActionFactory,
+    AdministrateurFactory,
+    AgentFactory,
+    EluFactory,
+    PartenaireFactory,
+)
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+
+LECTURE = {
+    "home",
+    "axes:plan",
+    "actions:liste",
+    "actions:mes_actions",
+    "actions:detail",
+    "actions:partenaires",
+    "actions:partenaire",
+}
+MODIFICATION = {
+    "axes:axe_creer",
+    "axes:axe_modifier",
+    "axes:objectif_creer",
+    "axes:objectif_modifier",
+    "actions:creer",
+    "actions:modifier",
+    "actions:deplacer",
+    "actions:abandonner",
+    "actions:partenaire_creer",
+    "actions:partenaire_modifier",
+    "actions:partenaire_fusionner",
+}
+ADMINISTRATION = {"actions:supprimer"}
+HORS_ECRANS = {"healthz", "login", "logout"}  # and everything under /admin/
+
+
+def _noms(resolver: URLResolver, namespace: str = "") -> set[str]:
+    noms = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            noms |= _noms(pattern, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            noms.add(f"{namespace}{pattern.name}")
+    return noms
+
+
+def test_every_url_is_classified():
+    assert _noms(get_resolver()) == LECTURE | MODIFICATION | ADMINISTRATION | HORS_ECRANS
+
+
+@pytest.fixture
+def objets(db):
+    projet = ProjetSocialFactory()
+    axe = AxeFactory(projet=projet, numero=1)
+    objectif = ObjectifFactory(axe=axe, numero=1)
+    action = ActionFactory(objectif=objectif, numero=1)
+    partenaire = PartenaireFactory()
+    PartenaireFactory()  # a second one, for the merge form
+    return {"axe": axe, "objectif": objectif, "action": action, "partenaire": partenaire}
+
+
+def _url(nom: str, objets) -> str:
+    kwargs = {
+        "axes:axe_modifier": {"pk": objets["axe"].pk},
+        "axes:objectif_creer": {"axe_pk": objets["axe"].pk},
+        "axes:objectif_modifier": {"pk": objets["objectif"].pk},
+        "actions:partenaire": {"pk": objets["partenaire"].pk},
+        "actions:partenaire_modifier": {"pk": objets["partenaire"].pk},
+        "actions:partenaire_fusionner": {"pk": objets["partenaire"].pk},
+    }.get(nom)
+    if (
+        kwargs is None
+        and nom.startswith("actions:")
+        and nom
+        not in {
+            "actions:liste",
+            "actions:mes_actions",
+            "actions:creer",
+            "actions:partenaires",
+            "actions:partenaire_creer",
+        }
+    ):
+        kwargs = {"pk": objets["action"].pk}
+    return reverse(nom, kwargs=kwargs)
+
+
+ECRANS = sorted(LECTURE | MODIFICATION | ADMINISTRATION)
+
+
+@pytest.mark.parametrize("nom", ECRANS)
+def test_anonymous_goes_to_login(client, objets, nom):
+    url = _url(nom, objets)
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("nom", ECRANS)
+def test_elu_reads_and_changes_nothing(client, objets, nom):
+    client.force_login(EluFactory())
+    url = _url(nom, objets)
+    if nom in LECTURE:
+        assert client.get(url).status_code == 200
+    else:
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"intitule": "forcé", "nom": "forcé"}).status_code == 403
+        assert not Action.objects.filter(intitule="forcé").exists()
+        assert not Partenaire.objects.filter(nom="forcé").exists()
+        assert not Axe.objects.filter(intitule="forcé").exists()
+        assert not Objectif.objects.filter(intitule="forcé").exists()
+
+
+@pytest.mark.parametrize("nom", ECRANS)
+def test_agent(client, objets, nom):
+    client.force_login(AgentFactory())
+    expected = 403 if nom in ADMINISTRATION else 200
+    assert client.get(_url(nom, objets)).status_code == expected
+
+
+@pytest.mark.parametrize("nom", ECRANS)
+def test_administrateur(client, objets, nom):
+    client.force_login(AdministrateurFactory())
+    assert client.get(_url(nom, objets)).status_code == 200
+
+
+def test_pilote_edits_own_fiche_only(client, objets):
+    pilote = EluFactory(username="pilote-sans-droits")
+    action = objets["action"]
+    action.pilote = pilote
+    action.save()
+    autre = ActionFactory(objectif=objets["objectif"], numero=2)
+    client.force_login(pilote)
+    assert client.get(reverse("actions:modifier", args=[action.pk])).status_code == 200
+    assert client.get(reverse("actions:modifier", args=[autre.pk])).status_code == 403
+    assert client.get(reverse("actions:deplacer", args=[action.pk])).status_code == 403
+    assert client.get(reverse("actions:supprimer", args=[action.pk])).status_code == 403
