@@ -131,3 +131,12 @@ def test_missing_csrf_token_gets_a_french_explanation(agent):
     assert "Le formulaire n'a pas pu être envoyé" in response.content.decode()
     # Still logged in: nothing happened.
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy(client, agent):
+    client.force_login(agent)
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in policy
