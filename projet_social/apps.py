@@ -1,5 +1,6 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class ProjetSocialConfig(AppConfig):
@@ -7,6 +8,14 @@ class ProjetSocialConfig(AppConfig):
     verbose_name = "Projet social"
 
     def ready(self) -> None:
+        from projet_social.roles import creer_groupes_absents
         from projet_social.search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="ps_sqlite_functions")
+        # Sent once per app with models; "evaluations" is the last of ours in INSTALLED_APPS,
+        # so the permissions of all three apps exist by then.
+        post_migrate.connect(
+            creer_groupes_absents,
+            sender=apps.get_app_config("evaluations"),
+            dispatch_uid="ps_groupes",
+        )

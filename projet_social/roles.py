@@ -8,6 +8,7 @@ models are added.
 ADMINISTRATEURS = "Administrateurs"
 AGENTS = "Agents CCAS"
 ELUS = "Élus"
+GROUPES = (ADMINISTRATEURS, AGENTS, ELUS)
 
 APPS = ("axes", "actions", "evaluations")
 
@@ -33,33 +34,52 @@ MODELES_SUPPRIMABLES_PAR_AGENTS = {
 }
 
 
-def synchroniser_groupes(apps) -> None:
-    """Create the three groups and give them their permissions; safe to run again."""
-    Group = apps.get_model("auth", "Group")
+def creer_groupes_absents(sender=None, **kwargs) -> None:
+    """post_migrate: recreate a missing group with its default permissions (after a flush, in
+    tests that empty the database). Existing groups are left as an administrator set them."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    existants = set(Group.objects.filter(name__in=GROUPES).values_list("name", flat=True))
+    if len(existants) < len(GROUPES):
+        synchroniser_groupes(apps, noms=[nom for nom in GROUPES if nom not in existants])
+
+
+def permissions_par_defaut(apps) -> dict[str, list]:
+    """{group name: its permissions} as the product defines the roles."""
     Permission = apps.get_model("auth", "Permission")
-
-    projet_perms = Permission.objects.filter(content_type__app_label__in=APPS)
-    admin, _ = Group.objects.get_or_create(name=ADMINISTRATEURS)
-    admin.permissions.set(
-        list(projet_perms) + list(Permission.objects.filter(content_type__app_label="auth"))
+    projet_perms = list(
+        Permission.objects.filter(content_type__app_label__in=APPS).select_related("content_type")
     )
+    vues = [perm for perm in projet_perms if perm.codename.startswith("view_")]
 
-    agents, _ = Group.objects.get_or_create(name=AGENTS)
+    def modele_dans(perm, modeles: dict) -> bool:
+        return perm.content_type.model in modeles.get(perm.content_type.app_label, ())
+
     editables = [
         perm
-        for perm in projet_perms.select_related("content_type")
+        for perm in projet_perms
         if (
             perm.codename.startswith(("add_", "change_"))
-            and perm.content_type.model
-            in MODELES_EDITABLES_PAR_AGENTS.get(perm.content_type.app_label, ())
+            and modele_dans(perm, MODELES_EDITABLES_PAR_AGENTS)
         )
         or (
             perm.codename.startswith("delete_")
-            and perm.content_type.model
-            in MODELES_SUPPRIMABLES_PAR_AGENTS.get(perm.content_type.app_label, ())
+            and modele_dans(perm, MODELES_SUPPRIMABLES_PAR_AGENTS)
         )
     ]
-    agents.permissions.set(editables + list(projet_perms.filter(codename__startswith="view_")))
+    return {
+        ADMINISTRATEURS: projet_perms
+        + list(Permission.objects.filter(content_type__app_label="auth")),
+        AGENTS: editables + vues,
+        ELUS: vues,
+    }
 
-    elus, _ = Group.objects.get_or_create(name=ELUS)
-    elus.permissions.set(projet_perms.filter(codename__startswith="view_"))
+
+def synchroniser_groupes(apps, noms: list[str] | None = None) -> None:
+    """Create the groups (all three, or ``noms``) with their default permissions."""
+    Group = apps.get_model("auth", "Group")
+    for nom, permissions in permissions_par_defaut(apps).items():
+        if noms is None or nom in noms:
+            groupe, _ = Group.objects.get_or_create(name=nom)
+            groupe.permissions.set(permissions)
