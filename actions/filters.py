@@ -128,7 +128,9 @@ class ActionFilter(django_filters.FilterSet):
         if self.campagne is None:
             return queryset
         return queryset.filter(
-            ~Exists(Evaluation.objects.filter(action=OuterRef("pk"), campagne=self.campagne))
+            ~Exists(
+                Evaluation.objects.saisies().filter(action=OuterRef("pk"), campagne=self.campagne)
+            )
         )
 
     LISTES = ("axe", "objectif", "priorite", "pilote", "service", "partenaire", "public")

@@ -241,6 +241,15 @@ class Action(VersionedModel):
     recurrente = models.BooleanField(
         "récurrente", default=False, help_text="L'action se répète chaque année."
     )
+    campagne_origine = models.ForeignKey(
+        "evaluations.Campagne",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions_nouvelles",
+        verbose_name="ajoutée lors du bilan",
+        help_text="Bilan annuel au cours duquel la réunion partenariale a décidé cette action.",
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     created_by = models.ForeignKey(

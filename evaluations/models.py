@@ -66,6 +66,16 @@ class Campagne(models.Model):
         return self.statut == StatutCampagne.CLOSE
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def saisies(self) -> "EvaluationQuerySet":
+        """Evaluations an agent has filled in (an appréciation chosen); opening a campaign
+        prepares empty ones, which do not count as evaluated."""
+        return self.exclude(appreciation="")
+
+    def a_saisir(self) -> "EvaluationQuerySet":
+        return self.filter(appreciation="")
+
+
 class Evaluation(VersionedModel):
     campagne = models.ForeignKey(
         Campagne, on_delete=models.CASCADE, related_name="evaluations", verbose_name="campagne"
@@ -103,6 +113,7 @@ class Evaluation(VersionedModel):
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     history = HistoricalRecords(verbose_name="historique de l'évaluation")
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "évaluation"
@@ -129,6 +140,10 @@ class Evaluation(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.campagne} – {self.action}"
+
+    @property
+    def est_saisie(self) -> bool:
+        return bool(self.appreciation)
 
 
 class Mesure(models.Model):

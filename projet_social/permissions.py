@@ -43,3 +43,21 @@ def peut_modifier_action(user: User, action) -> bool:
 def exiger_modification_action(user: User, action) -> None:
     if not peut_modifier_action(user, action):
         raise PermissionDenied
+
+
+def peut_evaluer_action(user: User, action) -> bool:
+    """Agents evaluate every action; a pilote evaluates the actions they pilot."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("evaluations.change_evaluation") or (
+        action.pilote_id is not None and action.pilote_id == user.pk
+    )
+
+
+def exiger_campagne_ouverte(campagne) -> None:
+    """A closed campaign is frozen: its evaluations and mesures are read-only for everyone,
+    forged POSTs included. Only an administrator may reopen it (a recorded act)."""
+    if campagne.est_close:
+        raise PermissionDenied(
+            "Cette campagne est close : ses évaluations ne sont plus modifiables."
+        )
