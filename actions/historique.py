@@ -34,6 +34,7 @@ class EntreeHistorique:
     nature: str
     changements: list[Changement] = field(default_factory=list)
     history_id: int = 0
+    raison: str = ""  # why, when the change came from elsewhere ("Depuis l'évaluation du …")
 
 
 def _nom_utilisateur(user) -> str:
@@ -166,6 +167,7 @@ class Historique:
             objet="Fiche" if model is Action else self._objet(cle, ligne),
             nature={"+": "Ajout", "~": "Modification", "-": "Suppression"}[type_],
             history_id=ligne.history_id,
+            raison=ligne.history_change_reason or "",
         )
         if model is Action:
             if type_ == "+":

@@ -141,19 +141,31 @@ class ActionQuerySet(models.QuerySet):
         """What the fiche projet shows: one query per kind of row, whatever their number.
 
         Indicators carry ``derniere_valeur`` and ``derniere_annee``, the latest measured value
-        (from the latest campaign that measured it), so the page needs no query per indicator.
+        (from the latest campaign that measured it), and their mesures of every year with the
+        evaluation and campaign (one more query), so the page needs no query per indicator.
         """
         from evaluations.models import Evaluation, Mesure
 
         derniere_mesure = Mesure.objects.filter(
             indicateur=models.OuterRef("pk"), valeur_realisee__isnull=False
         ).order_by("-evaluation__campagne__annee", "-pk")
-        indicateurs = Indicateur.objects.annotate(
-            derniere_valeur=models.Subquery(derniere_mesure.values("valeur_realisee")[:1]),
-            derniere_annee=models.Subquery(
-                derniere_mesure.values("evaluation__campagne__annee")[:1]
-            ),
-        ).order_by("pk")
+        indicateurs = (
+            Indicateur.objects.annotate(
+                derniere_valeur=models.Subquery(derniere_mesure.values("valeur_realisee")[:1]),
+                derniere_annee=models.Subquery(
+                    derniere_mesure.values("evaluation__campagne__annee")[:1]
+                ),
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "mesures",
+                    queryset=Mesure.objects.select_related("evaluation__campagne").order_by(
+                        "evaluation__campagne__annee", "pk"
+                    ),
+                )
+            )
+            .order_by("pk")
+        )
         return self.select_related("objectif__axe", "pilote", "updated_by").prefetch_related(
             "publics",
             "besoins",

@@ -4,10 +4,11 @@ Usage: .venv/bin/python benchmarks/pages.py [--runs 30] [--sizes 40 400]
 
 Each size gets a fresh SQLite database in a temporary folder (or the database named by
 BENCH_DATABASE_URL, which is emptied: use a scratch database), seeded with a plan of that many
-actions (4 axes, 5 objectives each), 3 partners, 2 indicators, 3 steps, 2 budget lines and
-2 evaluations per action. Pages are requested in-process with Django's test client, logged in
-as an agent, so the figure is the server's own time (middleware, queries, rendering), without
-the network. Prints one line per page and size: median, 90th percentile, query count.
+actions (4 axes, 5 objectives each), 3 partners, 2 indicators, 3 steps, 2 budget lines and 2
+evaluations per action (a closed 2024 campaign, an open 2025 one). Pages are requested in-
+process with Django's test client, logged in as an agent, so the figure is the server's own time
+(middleware, queries, rendering), without the network. Prints one line per page and size:
+median, 90th percentile, query count.
 """
 
 import argparse
@@ -85,7 +86,7 @@ def seed(nombre: int):
             for indicateur in indicateurs:
                 MesureFactory(evaluation=evaluation, indicateur=indicateur)
         actions.append(action)
-    return agent, actions
+    return agent, actions, c2025
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, int]:
@@ -116,7 +117,7 @@ def run_size(size: int, runs: int) -> None:
 
         call_command("migrate", verbosity=0)
         call_command("flush", "--noinput", verbosity=0)
-        agent, actions = seed(size)
+        agent, actions, campagne = seed(size)
         client = Client()
         client.force_login(agent)
         milieu = actions[len(actions) // 2]
@@ -127,6 +128,11 @@ def run_size(size: int, runs: int) -> None:
             "liste filtrée + recherche": reverse("actions:liste") + "?q=action&statut=en_cours",
             "fiche action": reverse("actions:detail", args=[milieu.pk]),
             "formulaire de fiche": reverse("actions:modifier", args=[milieu.pk]),
+            "page du bilan (campagne)": reverse("evaluations:campagne", args=[campagne.pk]),
+            "formulaire d'évaluation": reverse(
+                "evaluations:evaluer", kwargs={"campagne_pk": campagne.pk, "action_pk": milieu.pk}
+            ),
+            "concertation": reverse("evaluations:concertation"),
         }
         print(f"\n{size} actions ({runs} runs each)", flush=True)
         for name, page_url in pages.items():

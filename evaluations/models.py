@@ -21,6 +21,13 @@ class CampagneQuerySet(models.QuerySet):
         """The campaign progress is shown for by default: the latest year of the plan."""
         return self.filter(projet=projet).order_by("-annee", "-pk").first()
 
+    def with_progression(self) -> "CampagneQuerySet":
+        """``nb_evaluees`` and ``nb_a_evaluer``, as the campaign page counts them (a closed
+        campaign's fiches as at its closing), for the list of campaigns: one query."""
+        from evaluations.services import annoter_progression
+
+        return annoter_progression(self)
+
 
 class Campagne(models.Model):
     projet = models.ForeignKey(
@@ -74,6 +81,21 @@ class EvaluationQuerySet(models.QuerySet):
 
     def a_saisir(self) -> "EvaluationQuerySet":
         return self.filter(appreciation="")
+
+    def pour_formulaire(self, action, campagne: Campagne) -> "EvaluationQuerySet":
+        """What the evaluation form reads: the evaluations of ``action`` in ``campagne`` and in
+        the earlier campaigns of its projet, newest first, with their campaign, author and
+        mesures (two queries once sliced: ``[:2]`` is this year's and the previous one)."""
+        return (
+            self.filter(
+                action=action,
+                campagne__projet_id=campagne.projet_id,
+                campagne__annee__lte=campagne.annee,
+            )
+            .select_related("campagne", "auteur")
+            .prefetch_related(models.Prefetch("mesures", queryset=Mesure.objects.order_by("pk")))
+            .order_by("-campagne__annee", "-pk")
+        )
 
 
 class Evaluation(VersionedModel):
@@ -144,6 +166,11 @@ class Evaluation(VersionedModel):
     @property
     def est_saisie(self) -> bool:
         return bool(self.appreciation)
+
+    @property
+    def raison_pour_la_fiche(self) -> str:
+        """The change reason of a fiche updated from this evaluation, shown in its history."""
+        return f"Depuis l'évaluation du {self.campagne}"
 
 
 class Mesure(models.Model):

@@ -19,5 +19,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("axes.urls")),
     path("actions/", include("actions.urls")),
+    path("", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.models import Action, Partenaire
 from axes.models import Axe, Objectif
+from evaluations.models import Evaluation
 from tests.actions.factories import (
     ActionFactory,
     AdministrateurFactory,
@@ -15,6 +16,7 @@ from tests.actions.factories import (
     PartenaireFactory,
 )
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.evaluations.factories import CampagneFactory, ReunionFactory
 
 LECTURE = {
     "home",
@@ -24,7 +26,13 @@ LECTURE = {
     "actions:detail",
     "actions:partenaires",
     "actions:partenaire",
+    "evaluations:campagnes",
+    "evaluations:campagne",
+    "evaluations:concertation",
+    "evaluations:reunion",
 }
+# GET shows the evaluation read-only to those who may not change it; POST changes it.
+LECTURE_SEULE_EN_GET = {"evaluations:evaluer"}
 MODIFICATION = {
     "axes:axe_creer",
     "axes:axe_modifier",
@@ -37,8 +45,16 @@ MODIFICATION = {
     "actions:partenaire_creer",
     "actions:partenaire_modifier",
     "actions:partenaire_fusionner",
+    "evaluations:ouvrir",
+    "evaluations:campagne_modifier",
+    "evaluations:clore",
+    "evaluations:action_nouvelle",
+    "evaluations:reunion_creer",
+    "evaluations:reunion_modifier",
 }
-ADMINISTRATION = {"actions:supprimer"}
+ADMINISTRATION = {"actions:supprimer", "evaluations:rouvrir"}
+# Views that answer a GET with a redirect to another screen.
+REDIRECTIONS = {"evaluations:action_nouvelle"}
 HORS_ECRANS = {"healthz", "login", "logout"}  # and everything under /admin/
 
 
@@ -56,7 +72,9 @@ def _noms(resolver: URLResolver, namespace: str = "") -> set[str]:
 
 
 def test_every_url_is_classified():
-    assert _noms(get_resolver()) == LECTURE | MODIFICATION | ADMINISTRATION | HORS_ECRANS
+    assert _noms(get_resolver()) == (
+        LECTURE | LECTURE_SEULE_EN_GET | MODIFICATION | ADMINISTRATION | HORS_ECRANS
+    )
 
 
 @pytest.fixture
@@ -67,7 +85,18 @@ def objets(db):
     action = ActionFactory(objectif=objectif, numero=1)
     partenaire = PartenaireFactory()
     PartenaireFactory()  # a second one, for the merge form
-    return {"axe": axe, "objectif": objectif, "action": action, "partenaire": partenaire}
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    close = CampagneFactory(projet=projet, annee=2024, close=True)
+    reunion = ReunionFactory(projet=projet)
+    return {
+        "axe": axe,
+        "objectif": objectif,
+        "action": action,
+        "partenaire": partenaire,
+        "campagne": campagne,
+        "close": close,
+        "reunion": reunion,
+    }
 
 
 def _url(nom: str, objets) -> str:
@@ -78,6 +107,17 @@ def _url(nom: str, objets) -> str:
         "actions:partenaire": {"pk": objets["partenaire"].pk},
         "actions:partenaire_modifier": {"pk": objets["partenaire"].pk},
         "actions:partenaire_fusionner": {"pk": objets["partenaire"].pk},
+        "evaluations:campagne": {"pk": objets["campagne"].pk},
+        "evaluations:campagne_modifier": {"pk": objets["campagne"].pk},
+        "evaluations:clore": {"pk": objets["campagne"].pk},
+        "evaluations:action_nouvelle": {"pk": objets["campagne"].pk},
+        "evaluations:rouvrir": {"pk": objets["close"].pk},
+        "evaluations:evaluer": {
+            "campagne_pk": objets["campagne"].pk,
+            "action_pk": objets["action"].pk,
+        },
+        "evaluations:reunion": {"pk": objets["reunion"].pk},
+        "evaluations:reunion_modifier": {"pk": objets["reunion"].pk},
     }.get(nom)
     if (
         kwargs is None
@@ -95,7 +135,7 @@ def _url(nom: str, objets) -> str:
     return reverse(nom, kwargs=kwargs)
 
 
-ECRANS = sorted(LECTURE | MODIFICATION | ADMINISTRATION)
+ECRANS = sorted(LECTURE | LECTURE_SEULE_EN_GET | MODIFICATION | ADMINISTRATION)
 
 
 @pytest.mark.parametrize("nom", ECRANS)
@@ -112,6 +152,10 @@ def test_elu_reads_and_changes_nothing(client, objets, nom):
     url = _url(nom, objets)
     if nom in LECTURE:
         assert client.get(url).status_code == 200
+    elif nom in LECTURE_SEULE_EN_GET:
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"taux_realisation": "99"}).status_code == 403
+        assert not Evaluation.objects.filter(taux_realisation=99).exists()
     else:
         assert client.get(url).status_code == 403
         assert client.post(url, {"intitule": "forcé", "nom": "forcé"}).status_code == 403
@@ -124,14 +168,15 @@ def test_elu_reads_and_changes_nothing(client, objets, nom):
 @pytest.mark.parametrize("nom", ECRANS)
 def test_agent(client, objets, nom):
     client.force_login(AgentFactory())
-    expected = 403 if nom in ADMINISTRATION else 200
+    expected = 403 if nom in ADMINISTRATION else 302 if nom in REDIRECTIONS else 200
     assert client.get(_url(nom, objets)).status_code == expected
 
 
 @pytest.mark.parametrize("nom", ECRANS)
 def test_administrateur(client, objets, nom):
     client.force_login(AdministrateurFactory())
-    assert client.get(_url(nom, objets)).status_code == 200
+    expected = 302 if nom in REDIRECTIONS else 200
+    assert client.get(_url(nom, objets)).status_code == expected
 
 
 def test_pilote_edits_own_fiche_only(client, objets):

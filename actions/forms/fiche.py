@@ -176,6 +176,13 @@ class ActionCreationForm(ActionForm):
             "numéro libre."
         )
         self.order_fields(["objectif", "numero"])
+        if self.instance.campagne_origine is not None:
+            # Set by the view from ?campagne=<pk>; shown here, never taken from the POST.
+            self.fields["objectif"].help_text = (
+                f"Action décidée lors de la réunion partenariale du "
+                f"{self.instance.campagne_origine} : elle y sera listée parmi les actions "
+                "nouvelles. Choisissez son objectif."
+            )
 
     def clean(self) -> dict:
         cleaned_data = super().clean()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -24,10 +24,13 @@ from actions.forms.fiche import (
 from actions.historique import HISTORIQUE_MAX, Historique, decrire_conflit
 from actions.models import Action
 from axes.models import Objectif, ProjetSocial
+from evaluations.models import Campagne
 from projet_social.permissions import (
     exiger,
+    exiger_campagne_ouverte,
     exiger_modification_action,
     get_projet_courant,
+    peut_evaluer_action,
     peut_modifier_action,
 )
 from projet_social.versioning import ConflitDeVersion
@@ -51,6 +54,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicateurs = list(action.indicateurs.all())
     for indicateur in indicateurs:
         indicateur.atteinte = _atteinte(indicateur.derniere_valeur, indicateur.valeur_cible)
+    evaluations = list(action.evaluations.all())
     precedente, suivante = _voisines(action)
     return render(
         request,
@@ -58,6 +62,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "action": action,
             "indicateurs": indicateurs,
+            "evaluations": evaluations,
+            "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
+            "bilans_ouverts": _bilans_ouverts(user, action, evaluations),
             "budget": _budget_par_annee(action.lignes_budget.all()),
             "precedente": precedente,
             "suivante": suivante,
@@ -75,6 +82,33 @@ def _atteinte(valeur: Decimal | None, cible: Decimal | None) -> Decimal | None:
     if valeur is None or not cible:
         return None
     return (valeur / cible * 100).quantize(Decimal("1"))
+
+
+def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
+    """Indicators × campaigns of the action's evaluations (oldest first): the value measured
+    each year, from the mesures prefetched by ``pour_fiche()`` (no query)."""
+    campagnes = sorted(
+        {evaluation.campagne_id: evaluation.campagne for evaluation in evaluations}.values(),
+        key=lambda campagne: (campagne.annee, campagne.pk),
+    )
+    lignes = []
+    for indicateur in indicateurs:
+        mesures = indicateur.mesures.all()
+        par_campagne = {mesure.evaluation.campagne_id: mesure for mesure in mesures}
+        lignes.append(
+            {"indicateur": indicateur, "mesures": [par_campagne.get(c.pk) for c in campagnes]}
+        )
+    return {"campagnes": campagnes, "lignes": lignes}
+
+
+def _bilans_ouverts(user, action: Action, evaluations: list) -> list[tuple]:
+    """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
+    when the user may evaluate the action (one query); nothing for the others."""
+    if not peut_evaluer_action(user, action):
+        return []
+    par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
+    ouvertes = Campagne.objects.du_projet(action.objectif.axe.projet_id).ouvertes()
+    return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
 
 
 def _budget_par_annee(lignes) -> dict:
@@ -201,11 +235,25 @@ def _objectif_demande(request: HttpRequest, projet: ProjetSocial) -> Objectif | 
     return Objectif.objects.du_projet(projet).select_related("axe").filter(pk=valeur).first()
 
 
+def _campagne_demandee(request: HttpRequest, projet: ProjetSocial) -> Campagne | None:
+    """The campaign named by ?campagne=<pk> (an action decided at its réunion partenariale):
+    404 unless it is one of the projet's, 403 once it is closed (GET and POST alike: the form
+    posts to its own URL, query string included)."""
+    valeur = request.GET.get("campagne")
+    if valeur is None:
+        return None
+    if not valeur.isdigit():
+        raise Http404("Campagne inconnue.")
+    campagne = get_object_or_404(Campagne.objects.du_projet(projet), pk=valeur)
+    exiger_campagne_ouverte(campagne)
+    return campagne
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def creer(request: HttpRequest) -> HttpResponse:
     exiger(request.user, "actions.add_action")
     projet = get_projet_courant(request)
-    action = Action()
+    action = Action(campagne_origine=_campagne_demandee(request, projet))
     if request.method == "POST":
         form, formsets = _formulaires(request, action, projet, data=request.POST)
         if _valides(form, formsets):
@@ -218,7 +266,7 @@ def creer(request: HttpRequest) -> HttpResponse:
                     "L'enregistrement a échoué : une autre saisie a pris ce numéro ou ce nom de "
                     "partenaire entre-temps. Vérifiez puis enregistrez à nouveau.",
                 )
-                action = Action()
+                action = Action(campagne_origine=action.campagne_origine)
             else:
                 messages.success(request, "Fiche enregistrée.")
                 return redirect("actions:detail", pk=action.pk)

@@ -359,14 +359,16 @@ def test_fiche_query_count_does_not_grow(client, elu, pilote, objectif, django_a
     _remplir(grande, 30, pilote, campagnes)
     client.force_login(elu)
     # 1 session, 2 user, 3 projet courant, 4 action with objectif, axe, pilote, updated_by,
-    # 5 publics, 6 besoins, 7 partners, 8 indicators with their latest mesure, 9 steps,
-    # 10 budget lines with financeur, 11 evaluations with campagne, 12-13 view_action
-    # permission (user's then groups' permissions), 14 previous fiche, 15 next fiche,
-    # 16-20 history of the action, partners, indicators, steps and budget lines (each with
-    # the preceding records), 21 users, 22 objectives, 23 partners named by the history.
-    with django_assert_num_queries(23):
+    # 5 publics, 6 besoins, 7 partners, 8 indicators with their latest mesure, 9 their
+    # mesures of every year with evaluation and campagne, 10 steps, 11 budget lines with
+    # financeur, 12 evaluations with campagne, 13-14 view_action permission (user's then
+    # groups' permissions), 15 previous fiche, 16 next fiche, 17-21 history of the action,
+    # partners, indicators, steps and budget lines (each with the preceding records),
+    # 22 users, 23 objectives, 24 partners named by the history. (The open campaigns, for the
+    # « Évaluer » buttons, are read only for those who may evaluate: not for an élu.)
+    with django_assert_num_queries(24):
         petite_page = client.get(url("detail", petite))
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         grande_page = client.get(url("detail", grande))
     assert len(grande_page.context["indicateurs"]) == 30
     assert len(grande_page.context["historique"]) == 50

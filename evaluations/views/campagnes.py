@@ -1,0 +1,266 @@
+"""The yearly review (bilan annuel): the list of campaigns, opening one (and preparing its
+evaluations), the campaign page where the review is worked on, editing, closing, reopening.
+
+A closed campaign is frozen: every mutating view answers 403 (``exiger_campagne_ouverte``),
+forged POSTs included, and its page shows the fiches as they were when it closed."""
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from axes.models import Axe
+from evaluations.enums import TypeReunion
+from evaluations.forms.campagnes import (
+    ANNEE_DEJA_OUVERTE,
+    CampagneForm,
+    CampagneOuvertureForm,
+    FiltreBilanForm,
+)
+from evaluations.models import Campagne, Reunion
+from evaluations.services import (
+    Etat,
+    clore_campagne,
+    decisions,
+    lignes_du_bilan,
+    nom_utilisateur,
+    ouvrir_campagne,
+    preparer_evaluations,
+    progression,
+    rouvrir_campagne,
+)
+from projet_social.permissions import (
+    exiger,
+    exiger_campagne_ouverte,
+    get_projet_courant,
+    peut_evaluer_action,
+)
+
+HISTORIQUE_MAX = 20
+
+
+def _get_campagne_for_user(request: HttpRequest, pk: int, *, verrou: bool = False) -> Campagne:
+    """The campaign ``pk`` of the current projet (404 for another projet's campaign);
+    ``verrou`` locks the row, inside the caller's transaction."""
+    campagnes = Campagne.objects.du_projet(get_projet_courant(request))
+    if verrou:
+        campagnes = campagnes.select_for_update()
+    return get_object_or_404(campagnes, pk=pk)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+@require_safe
+def liste(request: HttpRequest) -> HttpResponse:
+    exiger(request.user, "evaluations.view_campagne")
+    projet = get_projet_courant(request)
+    campagnes = Campagne.objects.du_projet(projet).with_progression().order_by("-annee", "pk")
+    form = None
+    if request.user.has_perm("evaluations.add_campagne"):
+        form = CampagneOuvertureForm(projet=projet)
+    return render(
+        request,
+        "evaluations/campagnes.html",
+        {"projet": projet, "campagnes": campagnes, "form": form},
+    )
+
+
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "evaluations.view_campagne")
+    campagne = _get_campagne_for_user(request, pk)
+    projet = get_projet_courant(request)
+    user = request.user
+    lignes = lignes_du_bilan(campagne)
+    axes = list(Axe.objects.du_projet(projet).order_by("numero", "pk"))
+    total, par_axe = progression(campagne, lignes, axes)
+    ouverte = not campagne.est_close
+    for ligne in lignes:
+        ligne.peut_evaluer = ouverte and ligne.fiche_existe and peut_evaluer_action(user, ligne)
+    filtre = FiltreBilanForm(request.GET or None, axes=axes, lignes=lignes)
+    affichees = filtre.filtrer(lignes)
+    reunions = Reunion.objects.filter(campagne=campagne, type=TypeReunion.BILAN_ANNUEL).order_by(
+        "date", "pk"
+    )
+    historique = campagne.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )[:HISTORIQUE_MAX]
+    peut_modifier = ouverte and user.has_perm("evaluations.change_campagne")
+    return render(
+        request,
+        "evaluations/campagne.html",
+        {
+            "projet": projet,
+            "campagne": campagne,
+            "lignes": affichees,
+            "nb_lignes": len(lignes),
+            "filtre": filtre,
+            "total": total,
+            "par_axe": par_axe,
+            "decisions": decisions(campagne, lignes),
+            "sans_evaluation": [
+                ligne for ligne in lignes if ligne.etat == Etat.A_EVALUER and not ligne.evaluation
+            ],
+            "reunions": reunions,
+            "historique": [
+                {
+                    "date": entree.history_date,
+                    "auteur": nom_utilisateur(entree.history_user),
+                    "nature": _nature(entree),
+                }
+                for entree in historique
+            ],
+            "peut_modifier": peut_modifier,
+            "peut_preparer": ouverte and user.has_perm("evaluations.add_evaluation"),
+            "peut_ajouter_action": ouverte and user.has_perm("actions.add_action"),
+            "peut_reunion": ouverte and user.has_perm("evaluations.add_reunion"),
+            "peut_modifier_reunion": ouverte and user.has_perm("evaluations.change_reunion"),
+            "peut_rouvrir": campagne.est_close and user.has_perm("evaluations.delete_campagne"),
+            "url_reunion": (
+                f"{reverse('evaluations:reunion_creer')}?type={TypeReunion.BILAN_ANNUEL}"
+                f"&campagne={campagne.pk}"
+            ),
+        },
+    )
+
+
+def _nature(entree) -> str:
+    if entree.history_change_reason:
+        return entree.history_change_reason
+    return {"+": "Création", "~": "Modification", "-": "Suppression"}[entree.history_type]
+
+
+# --- Opening and preparing ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def ouvrir(request: HttpRequest) -> HttpResponse:
+    """Open the campaign of a year, with an empty evaluation per action; or, with
+    ``campagne=<pk>`` in the POST, prepare the evaluations an open campaign still lacks."""
+    exiger(request.user, "evaluations.add_campagne")
+    exiger(request.user, "evaluations.add_evaluation")
+    projet = get_projet_courant(request)
+    if request.method == "POST" and "campagne" in request.POST:
+        return _preparer(request, request.POST["campagne"])
+    form = CampagneOuvertureForm(request.POST or None, projet=projet)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campagne, nombre = ouvrir_campagne(projet, form.cleaned_data["annee"], request.user)
+        except IntegrityError:
+            # Another agent opened the same year in between.
+            form.add_error("annee", ANNEE_DEJA_OUVERTE)
+        else:
+            messages.success(
+                request,
+                f"{campagne} ouvert : {nombre} évaluation{'s' if nombre > 1 else ''} "
+                f"préparée{'s' if nombre > 1 else ''}.",
+            )
+            return redirect("evaluations:campagne", pk=campagne.pk)
+    return render(
+        request,
+        "evaluations/campagne_ouvrir.html",
+        {"projet": projet, "form": form},
+    )
+
+
+def _preparer(request: HttpRequest, valeur: str) -> HttpResponse:
+    if not valeur.isdigit():
+        raise Http404("Campagne inconnue.")
+    with transaction.atomic():
+        campagne = _get_campagne_for_user(request, int(valeur), verrou=True)
+        exiger_campagne_ouverte(campagne)
+        nombre = preparer_evaluations(campagne, request.user)
+    if nombre:
+        messages.success(
+            request,
+            f"{campagne} : {nombre} évaluation{'s' if nombre > 1 else ''} "
+            f"préparée{'s' if nombre > 1 else ''}.",
+        )
+    else:
+        messages.info(request, f"{campagne} : aucune évaluation ne manquait.")
+    return redirect("evaluations:campagne", pk=campagne.pk)
+
+
+# --- Editing, closing, reopening ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def modifier(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "evaluations.change_campagne")
+    campagne = _get_campagne_for_user(request, pk)
+    exiger_campagne_ouverte(campagne)
+    form = CampagneForm(request.POST or None, instance=campagne)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            exiger_campagne_ouverte(_get_campagne_for_user(request, pk, verrou=True))
+            form.save()
+        messages.success(request, f"{campagne} enregistré.")
+        return redirect("evaluations:campagne", pk=campagne.pk)
+    return render(
+        request,
+        "evaluations/campagne_form.html",
+        {"campagne": campagne, "form": form},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def clore(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "evaluations.change_campagne")
+    campagne = _get_campagne_for_user(request, pk)
+    exiger_campagne_ouverte(campagne)
+    if request.method == "POST":
+        with transaction.atomic():
+            campagne = _get_campagne_for_user(request, pk, verrou=True)
+            exiger_campagne_ouverte(campagne)  # closed in between: refused, nothing changes
+            clore_campagne(campagne)
+        messages.success(
+            request,
+            f"{campagne} clos : ses évaluations ne sont plus modifiables et sa page montre "
+            "désormais les fiches telles qu'elles sont à cet instant.",
+        )
+        return redirect("evaluations:campagne", pk=campagne.pk)
+    lignes = lignes_du_bilan(campagne)
+    return render(
+        request,
+        "evaluations/campagne_clore.html",
+        {
+            "campagne": campagne,
+            "nb_a_evaluer": sum(1 for ligne in lignes if ligne.etat == Etat.A_EVALUER),
+            "nb_evaluees": sum(1 for ligne in lignes if ligne.etat == Etat.EVALUEE),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def rouvrir(request: HttpRequest, pk: int) -> HttpResponse:
+    """Administrators only (the delete permission of campaigns is theirs alone)."""
+    exiger(request.user, "evaluations.delete_campagne")
+    campagne = _get_campagne_for_user(request, pk)
+    if not campagne.est_close:
+        messages.info(request, f"{campagne} est déjà ouvert : rien n'a changé.")
+        return redirect("evaluations:campagne", pk=campagne.pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            campagne = _get_campagne_for_user(request, pk, verrou=True)
+            if campagne.est_close:
+                rouvrir_campagne(campagne, request.user)
+        messages.success(
+            request,
+            f"{campagne} rouvert : ses évaluations sont de nouveau modifiables. La réouverture "
+            "est inscrite dans l'historique du bilan.",
+        )
+        return redirect("evaluations:campagne", pk=campagne.pk)
+    return render(request, "evaluations/campagne_rouvrir.html", {"campagne": campagne})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def action_nouvelle(request: HttpRequest, pk: int) -> HttpResponse:
+    """An action decided at the réunion partenariale: the fiche form, linked to the campaign
+    (its objective is chosen there)."""
+    exiger(request.user, "actions.add_action")
+    campagne = _get_campagne_for_user(request, pk)
+    exiger_campagne_ouverte(campagne)
+    return redirect(f"{reverse('actions:creer')}?campagne={campagne.pk}")

@@ -1,0 +1,463 @@
+"""The evaluation of one action in a yearly review (bilan annuel): the form an agent or the
+action's pilote fills in, action after action, with the previous evaluation and last year's
+indicator values beside it. Saving may carry a new statut or échéance over to the fiche.
+Optimistic locking as for the fiche (no lost update); read-only once the campaign is closed."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.views.decorators.http import require_http_methods
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from actions.enums import StatutAction
+from actions.historique import Changement, Historique
+from actions.models import Action, Indicateur
+from evaluations.forms.evaluation import EvaluationForm, MesureFormSet
+from evaluations.models import Campagne, Evaluation, Mesure
+from projet_social.permissions import (
+    exiger_campagne_ouverte,
+    get_projet_courant,
+    peut_evaluer_action,
+)
+from projet_social.versioning import ConflitDeVersion
+
+# The fields of an evaluation an agent types, in the order of the form (conflict diffs).
+CHAMPS_SAISIS = EvaluationForm._meta.fields
+CHAMPS_MESURE = ["valeur_realisee", "commentaire"]
+ORDRE_DES_ACTIONS = ["objectif__axe__numero", "objectif__numero", "numero", "pk"]
+
+
+def _get_campagne_for_user(request: HttpRequest, pk: int) -> Campagne:
+    """The campaign ``pk`` of the current projet (404 for any other projet's campaign)."""
+    return get_object_or_404(Campagne.objects.du_projet(get_projet_courant(request)), pk=pk)
+
+
+def _get_action_for_user(request: HttpRequest, pk: int) -> Action:
+    """The action ``pk`` of the current projet, hence of the campaign's projet (404 else)."""
+    actions = Action.objects.du_projet(get_projet_courant(request))
+    return get_object_or_404(actions.select_related("objectif__axe", "pilote"), pk=pk)
+
+
+def _peut_saisir(user: AbstractBaseUser, action: Action, evaluation: Evaluation) -> bool:
+    """Agents and the action's pilote evaluate; creating the row also needs the right to add
+    evaluations, which the pilote has for their own action."""
+    if not peut_evaluer_action(user, action):
+        return False
+    return (
+        not evaluation._state.adding
+        or user.has_perm("evaluations.add_evaluation")
+        or action.pilote_id == user.pk
+    )
+
+
+# --- What the page reads ----------------------------------------------------------------------
+
+
+@dataclass
+class Saisie:
+    """The evaluation of an action in a campaign and what is shown beside it."""
+
+    campagne: Campagne
+    action: Action
+    evaluation: Evaluation  # saved, or new (the action has none in the campaign yet)
+    precedente: Evaluation | None  # the action's latest evaluation in an earlier campaign
+    indicateurs: list[Indicateur]
+    mesures: list[Mesure]  # one per indicator, in the order of ``indicateurs``
+    mesures_precedentes: dict[int, Mesure] = field(default_factory=dict)  # by indicator
+
+    def lignes(self, formset=None) -> list[dict]:
+        """One row per indicator for the template: the indicator, this year's mesure (and
+        its form), last year's mesure."""
+        forms = formset.forms if formset is not None else [None] * len(self.mesures)
+        return [
+            {
+                "indicateur": indicateur,
+                "mesure": mesure,
+                "form": form,
+                "precedente": self.mesures_precedentes.get(indicateur.pk),
+            }
+            for indicateur, mesure, form in zip(self.indicateurs, self.mesures, forms, strict=True)
+        ]
+
+
+def _charger(campagne: Campagne, action: Action) -> Saisie:
+    """Three queries whatever the number of indicators and of past campaigns: the indicators,
+    this year's and the previous evaluation, and their mesures."""
+    indicateurs = list(action.indicateurs.order_by("pk"))
+    par_pk = {indicateur.pk: indicateur for indicateur in indicateurs}
+    evaluations = list(Evaluation.objects.pour_formulaire(action, campagne)[:2])
+    evaluation = next((e for e in evaluations if e.campagne_id == campagne.pk), None)
+    precedente = next((e for e in evaluations if e.campagne_id != campagne.pk), None)
+    for autre in evaluations:
+        autre.action = action
+        for mesure in autre.mesures.all():
+            if mesure.indicateur_id in par_pk:
+                mesure.indicateur = par_pk[mesure.indicateur_id]
+    existantes = {}
+    if evaluation is None:
+        evaluation = Evaluation(campagne=campagne, action=action)
+    else:
+        evaluation.campagne = campagne
+        existantes = {mesure.indicateur_id: mesure for mesure in evaluation.mesures.all()}
+    mesures = [
+        existantes.get(indicateur.pk) or Mesure(evaluation=evaluation, indicateur=indicateur)
+        for indicateur in indicateurs
+    ]
+    precedentes = {}
+    if precedente is not None:
+        precedentes = {mesure.indicateur_id: mesure for mesure in precedente.mesures.all()}
+    return Saisie(campagne, action, evaluation, precedente, indicateurs, mesures, precedentes)
+
+
+@dataclass
+class Navigation:
+    """The neighbours of the action in the campaign, in code order, and the next action
+    still to evaluate."""
+
+    precedente: Action | None = None
+    suivante: Action | None = None
+    a_evaluer: Action | None = None
+
+
+def _cle(action: Action) -> tuple:
+    return (action.objectif.axe.numero, action.objectif.numero, action.numero, action.pk)
+
+
+def _navigation(campagne: Campagne, action: Action) -> Navigation:
+    """One query for every action of the campaign's projet, with its evaluation in the
+    campaign. An action is still to evaluate when its evaluation has no appréciation (or it
+    has none), unless it was abandoned by then (the campaign page's « non concernée »)."""
+    actions = list(
+        Action.objects.du_projet(campagne.projet_id)
+        .with_taux(campagne)
+        .annotate(appreciation_campagne=F("evaluation_campagne__appreciation"))
+        .select_related("objectif__axe")
+        .only("intitule", "numero", "statut", "objectif__numero", "objectif__axe__numero")
+        .order_by(*ORDRE_DES_ACTIONS)
+    )
+    ici = _cle(action)
+    navigation = Navigation()
+    avant = [autre for autre in actions if _cle(autre) < ici]
+    apres = [autre for autre in actions if _cle(autre) > ici]
+    navigation.precedente = avant[-1] if avant else None
+    navigation.suivante = apres[0] if apres else None
+    navigation.a_evaluer = next(
+        (
+            autre
+            for autre in apres + avant  # after this one, then from the start again
+            if not autre.appreciation_campagne and autre.statut_campagne != StatutAction.ABANDONNEE
+        ),
+        None,
+    )
+    return navigation
+
+
+def _fiche_a_la_cloture(campagne: Campagne, action: Action):
+    """A closed campaign shows the fiche as it was when it closed (one query); an open one,
+    the fiche of today."""
+    if not campagne.est_close:
+        return action
+    fiche = (
+        Action.history.filter(id=action.pk, history_date__lte=campagne.closed_at)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return fiche if fiche is not None else action
+
+
+# --- The form -------------------------------------------------------------------------------
+
+
+def _formulaires(saisie: Saisie, data=None) -> tuple[EvaluationForm, MesureFormSet]:
+    form = EvaluationForm(data, instance=saisie.evaluation, action=saisie.action)
+    formset = MesureFormSet(data, mesures=saisie.mesures, prefix="mesures")
+    return form, formset
+
+
+def _valides(form: EvaluationForm, formset: MesureFormSet) -> bool:
+    """Validate both (no short circuit), so every error shows at once."""
+    return all([form.is_valid(), formset.is_valid()])
+
+
+def _enregistrer(request: HttpRequest, saisie: Saisie, form, formset) -> Evaluation:
+    """One transaction: the evaluation (conditional on the version opened), its mesures
+    (created or updated in bulk, with their history) and the fiche it updates, or nothing."""
+    action, user = saisie.action, request.user
+    with transaction.atomic():
+        evaluation = form.save(commit=False)
+        evaluation.auteur = user
+        evaluation.save_versioned(form.cleaned_data["version"])
+        nouvelles, modifiees = formset.a_enregistrer()
+        for mesure in nouvelles:
+            mesure.evaluation = evaluation
+        bulk_create_with_history(nouvelles, Mesure, default_user=user)
+        bulk_update_with_history(modifiees, Mesure, CHAMPS_MESURE, default_user=user)
+        modifications = form.modifications_de_la_fiche()
+        if modifications:
+            for nom, valeur in modifications.items():
+                setattr(action, nom, valeur)
+            action.updated_by = user
+            action._change_reason = evaluation.raison_pour_la_fiche
+            action.save_versioned(action.version)
+    return evaluation
+
+
+def _donner_le_focus(form, formset, erreurs: bool) -> None:
+    """Focus the first field, or the first invalid one: the agent types at once."""
+    champs = [form["statut"]]
+    if erreurs:
+        tous = [*form.visible_fields()] + [c for f in formset.forms for c in f.visible_fields()]
+        champs = [champ for champ in tous if champ.errors] or champs
+    champs[0].field.widget.attrs["autofocus"] = True
+
+
+def _rendre(
+    request: HttpRequest,
+    saisie: Saisie,
+    navigation: Navigation,
+    form=None,
+    formset=None,
+    *,
+    conflit=None,
+    status: int = 200,
+) -> HttpResponse:
+    erreurs = form is not None and form.is_bound and not _valides(form, formset)
+    if form is not None:
+        _donner_le_focus(form, formset, erreurs)
+    evaluation = saisie.evaluation
+    return render(
+        request,
+        "evaluations/evaluation.html",
+        {
+            "campagne": saisie.campagne,
+            "action": saisie.action,
+            "fiche": _fiche_a_la_cloture(saisie.campagne, saisie.action),
+            "evaluation": None if evaluation._state.adding else evaluation,
+            "precedente": saisie.precedente,
+            "lignes": saisie.lignes(formset),
+            "navigation": navigation,
+            "form": form,
+            "formset": formset,
+            "conflit": conflit,
+            "erreurs": erreurs,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def evaluer(request: HttpRequest, campagne_pk: int, action_pk: int) -> HttpResponse:
+    campagne = _get_campagne_for_user(request, campagne_pk)
+    action = _get_action_for_user(request, action_pk)
+    user = request.user
+    peut_evaluer = peut_evaluer_action(user, action)
+    if request.method == "POST":
+        exiger_campagne_ouverte(campagne)  # a closed campaign is frozen, forged POST included
+        if not peut_evaluer:
+            raise PermissionDenied
+    elif not (peut_evaluer or user.has_perm("evaluations.view_evaluation")):
+        raise PermissionDenied
+    saisie = _charger(campagne, action)
+    modifiable = not campagne.est_close and _peut_saisir(user, action, saisie.evaluation)
+
+    if request.method != "POST":
+        form, formset = _formulaires(saisie) if modifiable else (None, None)
+        return _rendre(request, saisie, _navigation(campagne, action), form, formset)
+
+    if not modifiable:
+        raise PermissionDenied
+    form, formset = _formulaires(saisie, data=request.POST)
+    if not _valides(form, formset):
+        return _rendre(request, saisie, _navigation(campagne, action), form, formset)
+    version_ouverte = form.cleaned_data["version"]
+    creation = saisie.evaluation._state.adding
+    try:
+        _enregistrer(request, saisie, form, formset)
+    except ConflitDeVersion as erreur:
+        if isinstance(erreur.instance, Action):
+            return _refuser(request, campagne, action_pk, fiche_modifiee=True)
+        return _refuser(request, campagne, action_pk, version_ouverte=version_ouverte)
+    except IntegrityError:
+        # Two agents created the first evaluation of the action at once: the unique
+        # constraint refused the second one (its savepoint rolled back, nothing is kept).
+        return _refuser(
+            request, campagne, action_pk, version_ouverte=version_ouverte if creation else None
+        )
+    messages.success(request, "Évaluation enregistrée.")
+    if request.POST.get("apres") != "suivante":
+        return redirect("evaluations:evaluer", campagne_pk=campagne.pk, action_pk=action.pk)
+    suivante = _navigation(campagne, action).a_evaluer
+    if suivante is None:
+        messages.success(request, f"Toutes les actions du {campagne} sont évaluées.")
+        return redirect("evaluations:campagne", pk=campagne.pk)
+    return redirect("evaluations:evaluer", campagne_pk=campagne.pk, action_pk=suivante.pk)
+
+
+def _refuser(
+    request: HttpRequest,
+    campagne: Campagne,
+    action_pk: int,
+    *,
+    version_ouverte: int | None = None,
+    fiche_modifiee: bool = False,
+) -> HttpResponse:
+    """Nothing was saved (the transaction rolled back). Show the user's input again, bound to
+    the evaluation as it is now: with who saved it in between, when, and what they changed
+    (HTTP 409); or with a message when the cause is elsewhere."""
+    action = _get_action_for_user(request, action_pk)  # as saved, not as this request left it
+    saisie = _charger(campagne, action)
+    evaluation = saisie.evaluation
+    donnees = request.POST.copy()
+    donnees["version"] = "0" if evaluation._state.adding else str(evaluation.version)
+    form, formset = _formulaires(saisie, data=donnees)
+    conflit = None
+    if fiche_modifiee:
+        form.add_error(
+            None,
+            "La fiche action vient d'être modifiée par quelqu'un d'autre : rien n'a été "
+            "enregistré. Vos saisies sont conservées ; enregistrez à nouveau.",
+        )
+    elif version_ouverte is not None and not evaluation._state.adding:
+        conflit = _decrire_conflit(saisie, version_ouverte)
+    else:
+        form.add_error(
+            None,
+            "L'enregistrement a échoué : une autre saisie est intervenue en même temps. "
+            "Vos saisies sont conservées ; enregistrez à nouveau.",
+        )
+    status = 409 if conflit is not None or fiche_modifiee else 200
+    return _rendre(
+        request,
+        saisie,
+        _navigation(campagne, action),
+        form,
+        formset,
+        conflit=conflit,
+        status=status,
+    )
+
+
+# --- Conflicts ----------------------------------------------------------------------------
+
+
+@dataclass
+class ConflitEvaluation:
+    """What the refused save is told: who saved the evaluation in between, when, and what
+    they changed (its fields, then the indicator values)."""
+
+    auteur: str
+    date: datetime.datetime | None
+    changements: list[Changement]
+    creation: bool  # the other agent created the evaluation the user was creating too
+
+    @property
+    def message(self) -> str:
+        quand = ""
+        if self.date is not None:
+            local = timezone.localtime(self.date)
+            quand = (
+                f" le {formats.date_format(local, 'd/m/Y')} à {formats.time_format(local, 'H:i')}"
+            )
+        suite = (
+            "pendant que vous la saisissiez. Vos saisies sont conservées ci-dessous ; "
+            "comparez avec ce qui a été enregistré puis enregistrez à nouveau."
+        )
+        if self.creation:
+            contrainte = next(
+                c
+                for c in Evaluation._meta.constraints
+                if c.name == "evaluations_evaluation_unique_par_campagne"
+            )
+            return (
+                f"{contrainte.violation_error_message} {self.auteur} l'a enregistrée{quand} {suite}"
+            )
+        return f"Cette évaluation a été enregistrée par {self.auteur}{quand} {suite}"
+
+
+def _decrire_conflit(saisie: Saisie, version_ouverte: int) -> ConflitEvaluation:
+    """The differences between the version the user opened (0: none yet) and the current
+    one, from the history: two queries for the records, one for the users' names."""
+    evaluation = saisie.evaluation
+    enregistrements = list(
+        Evaluation.history.filter(id=evaluation.pk, version__gte=version_ouverte).order_by(
+            "history_date", "history_id"
+        )
+    )
+    ouverte = next((e for e in reversed(enregistrements) if e.version == version_ouverte), None)
+    apres = [e for e in enregistrements if e.version > version_ouverte]
+    actuelle = apres[-1] if apres else None
+    historique = Historique(saisie.action)
+    historique.charger_references([e for e in (actuelle,) if e is not None])
+    if actuelle is None:  # no history (rows saved outside the application)
+        auteur = evaluation.auteur
+        nom = (auteur.get_full_name() or auteur.get_username()) if auteur else "un autre agent"
+        return ConflitEvaluation(
+            auteur=nom,
+            date=evaluation.updated_at,
+            changements=[],
+            creation=version_ouverte == 0,
+        )
+    changements = _differences(historique, ouverte, actuelle)
+    # The indicator values: as they were when the first later version was saved, and now.
+    depuis = apres[0].history_date
+    valeurs = Mesure.history.filter(evaluation_id=evaluation.pk).order_by(
+        "history_date", "history_id"
+    )
+    avant, maintenant = {}, {}
+    for valeur in valeurs:
+        if valeur.history_date < depuis:
+            avant[valeur.id] = valeur
+        maintenant[valeur.id] = valeur
+    libelles = {indicateur.pk: indicateur.libelle for indicateur in saisie.indicateurs}
+    for mesure_id, nouvelle in maintenant.items():
+        ancienne = avant.get(mesure_id)
+        for nom in CHAMPS_MESURE:
+            champ = Mesure._meta.get_field(nom)
+            valeur_avant = getattr(ancienne, nom) if ancienne is not None else None
+            valeur_apres = getattr(nouvelle, nom)
+            if valeur_avant in (None, "") and valeur_apres in (None, ""):
+                continue
+            if valeur_avant == valeur_apres:
+                continue
+            libelle = libelles.get(nouvelle.indicateur_id, "indicateur supprimé")
+            changements.append(
+                Changement(
+                    f"« {libelle} » : {champ.verbose_name}",
+                    historique.valeur(champ, valeur_avant),
+                    historique.valeur(champ, valeur_apres),
+                )
+            )
+    return ConflitEvaluation(
+        auteur=historique.auteur(actuelle),
+        date=actuelle.history_date,
+        changements=changements,
+        creation=version_ouverte == 0,
+    )
+
+
+def _differences(historique: Historique, ouverte, actuelle) -> list[Changement]:
+    """The typed fields that differ between two records of the evaluation; without the
+    opened record (the evaluation did not exist, or has no history), against the defaults."""
+    changements = []
+    for nom in CHAMPS_SAISIS:
+        champ = Evaluation._meta.get_field(nom)
+        avant = getattr(ouverte, nom) if ouverte is not None else champ.get_default()
+        apres = getattr(actuelle, nom)
+        if avant != apres:
+            changements.append(
+                Changement(
+                    capfirst(champ.verbose_name),
+                    historique.valeur(champ, avant),
+                    historique.valeur(champ, apres),
+                )
+            )
+    return changements

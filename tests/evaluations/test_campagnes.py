@@ -1,0 +1,815 @@
+"""The yearly review: list of campaigns, opening (and preparing evaluations), the campaign
+page (progress, filters, decisions), editing, closing (freeze, snapshot of the fiches),
+reopening, and actions decided at the réunion partenariale."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.enums import StatutAction
+from actions.models import Action
+from axes.enums import StatutProjet
+from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
+from evaluations.models import Campagne, Evaluation
+from evaluations.services import fiches_a_la_cloture
+from tests.actions.factories import ActionFactory, AgentFactory, EluFactory, UserFactory
+from tests.actions.test_fiche import donnees_du_formulaire
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
+
+LISTE = reverse("evaluations:campagnes")
+OUVRIR = reverse("evaluations:ouvrir")
+
+
+@pytest.fixture
+def projet(db):
+    return ProjetSocialFactory(annee_debut=2023, annee_fin=2026)
+
+
+@pytest.fixture
+def axe1(projet):
+    return AxeFactory(projet=projet, numero=1, intitule="Accompagnement", couleur="#1f5f7a")
+
+
+@pytest.fixture
+def axe2(projet):
+    return AxeFactory(projet=projet, numero=2, intitule="Lien social", couleur="#7a1f5f")
+
+
+@pytest.fixture
+def objectif1(axe1):
+    return ObjectifFactory(axe=axe1, numero=1)
+
+
+@pytest.fixture
+def objectif2(axe2):
+    return ObjectifFactory(axe=axe2, numero=1)
+
+
+@pytest.fixture
+def campagne(projet):
+    return CampagneFactory(projet=projet, annee=2025)
+
+
+@pytest.fixture
+def autre_projet(db):
+    """A plan that is not the current one (closed, older)."""
+    return ProjetSocialFactory(statut=StatutProjet.CLOS, annee_debut=2017, annee_fin=2020)
+
+
+def url(nom: str, campagne: Campagne) -> str:
+    return reverse(f"evaluations:{nom}", args=[campagne.pk])
+
+
+def texte(response) -> str:
+    return response.content.decode()
+
+
+def messages_de(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def codes(lignes) -> list[str]:
+    return [ligne.code for ligne in lignes]
+
+
+def fermer(campagne: Campagne) -> None:
+    campagne.statut = StatutCampagne.CLOSE
+    campagne.closed_at = timezone.now()
+    campagne.save()
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+MUTATIONS = ["campagne_modifier", "clore", "action_nouvelle"]
+
+
+def test_anonymous_goes_to_login(client, campagne):
+    fermee = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
+    urls = [LISTE, OUVRIR, url("campagne", campagne), url("rouvrir", fermee)]
+    urls += [url(nom, campagne) for nom in MUTATIONS]
+    for adresse in urls:
+        for response in (client.get(adresse), client.post(adresse)):
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login"))
+
+
+def test_elu_reads_without_any_button(client, elu, objectif1, campagne):
+    ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(elu)
+    liste = client.get(LISTE)
+    assert liste.status_code == 200
+    assert "Bilan 2025" in texte(liste)
+    assert "Ouvrir le bilan" not in texte(liste)
+    page = client.get(url("campagne", campagne))
+    assert page.status_code == 200
+    for bouton in (
+        "Modifier le bilan",
+        "Clore le bilan",
+        "Rouvrir le bilan",
+        "Préparer les évaluations manquantes",
+        "Ajouter une action décidée en réunion",
+        "Enregistrer la réunion partenariale",
+        ">Évaluer<",
+    ):
+        assert bouton not in texte(page), bouton
+
+
+def test_elu_is_refused_every_change(client, elu, objectif1, campagne):
+    ActionFactory(objectif=objectif1, numero=1)
+    fermee = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
+    client.force_login(elu)
+    urls = [OUVRIR, url("rouvrir", fermee)] + [url(nom, campagne) for nom in MUTATIONS]
+    for adresse in urls:
+        assert client.get(adresse).status_code == 403, adresse
+        assert client.post(adresse, {"annee": "2026", "synthese": "forcée"}).status_code == 403
+    assert client.post(OUVRIR, {"campagne": campagne.pk}).status_code == 403
+    assert not Campagne.objects.filter(annee=2026).exists()
+    assert not Evaluation.objects.exists()
+    campagne.refresh_from_db()
+    fermee.refresh_from_db()
+    assert (campagne.statut, campagne.synthese) == (StatutCampagne.OUVERTE, "")
+    assert fermee.statut == StatutCampagne.CLOSE
+
+
+def test_agent_sees_the_working_buttons(client, agent, objectif1, campagne):
+    action = ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(agent)
+    assert "Ouvrir le bilan" in texte(client.get(LISTE))
+    page = texte(client.get(url("campagne", campagne)))
+    assert "Modifier le bilan" in page
+    assert "Clore le bilan" in page
+    assert "Préparer les évaluations manquantes" in page
+    assert "Ajouter une action décidée en réunion" in page
+    assert "Rouvrir le bilan" not in page
+    evaluer = reverse("evaluations:evaluer", args=[campagne.pk, action.pk])
+    assert f'href="{evaluer}"' in page
+    reunion = reverse("evaluations:reunion_creer")
+    assert f'href="{reunion}?type=bilan_annuel&amp;campagne={campagne.pk}"' in page
+    for nom in ("campagne_modifier", "clore"):
+        assert client.get(url(nom, campagne)).status_code == 200
+    assert client.get(OUVRIR).status_code == 200
+
+
+def test_pilote_sees_evaluer_on_their_actions_only(client, objectif1, campagne):
+    pilote = EluFactory(username="pilote-elu")
+    sienne = ActionFactory(objectif=objectif1, numero=1, pilote=pilote)
+    autre = ActionFactory(objectif=objectif1, numero=2)
+    EvaluationFactory(campagne=campagne, action=autre)
+    client.force_login(pilote)
+    page = texte(client.get(url("campagne", campagne)))
+    assert reverse("evaluations:evaluer", args=[campagne.pk, sienne.pk]) in page
+    assert 'Évaluer<span class="visually-hidden"> l\'action 1.1.1' in page
+    assert 'Évaluer<span class="visually-hidden"> l\'action 1.1.2' not in page
+    # The other action's evaluation is only offered for reading.
+    assert "Voir<span class=\"visually-hidden\"> l'évaluation de l'action 1.1.2" in page
+
+
+def test_agent_cannot_reopen(client, agent, projet):
+    fermee = CampagneFactory(projet=projet, annee=2024, close=True)
+    client.force_login(agent)
+    assert client.get(url("rouvrir", fermee)).status_code == 403
+    assert client.post(url("rouvrir", fermee)).status_code == 403
+    fermee.refresh_from_db()
+    assert fermee.statut == StatutCampagne.CLOSE and fermee.closed_at is not None
+    assert "Rouvrir le bilan" not in texte(client.get(url("campagne", fermee)))
+
+
+def test_administrator_reopens_and_history_records_it(client, administrateur, projet):
+    fermee = CampagneFactory(projet=projet, annee=2024, close=True)
+    client.force_login(administrateur)
+    page = client.get(url("campagne", fermee))
+    assert "Rouvrir le bilan" in texte(page)
+    confirmation = client.get(url("rouvrir", fermee))
+    assert confirmation.status_code == 200
+    assert "inscrite dans l'historique" in texte(confirmation)
+
+    response = client.post(url("rouvrir", fermee))
+
+    assert response.status_code == 302
+    fermee.refresh_from_db()
+    assert fermee.statut == StatutCampagne.OUVERTE
+    assert fermee.closed_at is None
+    derniere = fermee.history.order_by("-history_date", "-history_id").first()
+    nom = administrateur.get_full_name()
+    assert derniere.history_change_reason == f"Réouverture par {nom}"
+    assert derniere.history_user == administrateur
+    assert f"Réouverture par {nom}" in texte(client.get(url("campagne", fermee)))
+
+
+def test_reopening_an_open_campaign_changes_nothing(client, administrateur, campagne):
+    client.force_login(administrateur)
+    avant = campagne.history.count()
+    response = client.post(url("rouvrir", campagne))
+    assert response.status_code == 302
+    assert "Bilan 2025 est déjà ouvert : rien n'a changé." in messages_de(response)
+    assert campagne.history.count() == avant
+
+
+def test_campaigns_of_another_projet_are_404(client, agent, autre_projet):
+    ailleurs = CampagneFactory(projet=autre_projet, annee=2018)
+    ProjetSocialFactory()  # the current projet
+    client.force_login(AgentFactory(username="admin-bis", is_superuser=True))
+    for nom in ["campagne", "rouvrir", *MUTATIONS]:
+        assert client.get(url(nom, ailleurs)).status_code == 404, nom
+    assert client.post(url("clore", ailleurs)).status_code == 404
+    assert client.post(OUVRIR, {"campagne": ailleurs.pk}).status_code == 404
+    ailleurs.refresh_from_db()
+    assert ailleurs.statut == StatutCampagne.OUVERTE
+    assert "2018" not in texte(client.get(LISTE))
+
+
+# --- Opening --------------------------------------------------------------------------------
+
+
+def test_opening_prepares_evaluations_for_non_abandoned_actions(
+    client, agent, projet, objectif1, objectif2, autre_projet
+):
+    en_cours = ActionFactory(objectif=objectif1, numero=1, statut=StatutAction.EN_COURS)
+    reportee = ActionFactory(objectif=objectif1, numero=2, statut=StatutAction.REPORTEE)
+    ActionFactory(objectif=objectif2, numero=1, abandonnee=True)
+    ActionFactory(objectif=ObjectifFactory(axe=AxeFactory(projet=autre_projet)))
+    client.force_login(agent)
+
+    response = client.post(OUVRIR, {"annee": "2026"})
+
+    campagne = Campagne.objects.get(projet=projet, annee=2026)
+    assert response.status_code == 302
+    assert response["Location"] == url("campagne", campagne)
+    assert messages_de(response) == ["Bilan 2026 ouvert : 2 évaluations préparées."]
+    assert campagne.statut == StatutCampagne.OUVERTE
+    evaluations = {e.action_id: e for e in campagne.evaluations.all()}
+    assert set(evaluations) == {en_cours.pk, reportee.pk}
+    assert evaluations[en_cours.pk].statut == StatutAction.EN_COURS
+    assert evaluations[reportee.pk].statut == StatutAction.REPORTEE
+    for evaluation in evaluations.values():
+        assert (evaluation.appreciation, evaluation.taux_realisation) == ("", 0)
+        historique = evaluation.history.get()
+        assert historique.history_type == "+"
+        assert historique.history_user == agent
+        assert historique.history_change_reason == "Préparation du Bilan 2026"
+    ouverture = campagne.history.get()
+    assert (ouverture.history_user, ouverture.history_change_reason) == (
+        agent,
+        "Ouverture du bilan",
+    )
+    # Prepared evaluations are not "evaluated" yet.
+    page = client.get(response["Location"])
+    assert page.context["total"].evaluees == 0
+    assert page.context["total"].a_evaluer == 2
+
+
+def test_opening_form_suggests_the_next_year(client, agent, projet, campagne):
+    client.force_login(agent)
+    form = client.get(OUVRIR).context["form"]
+    assert form["annee"].value() == 2026
+
+
+def test_a_year_already_opened_is_refused(client, agent, objectif1, campagne):
+    ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(agent)
+    response = client.post(OUVRIR, {"annee": "2025"})
+    assert response.status_code == 200
+    assert "Une campagne existe déjà pour cette année." in texte(response)
+    assert "Le bilan n'a pas été ouvert" in texte(response)
+    assert Campagne.objects.count() == 1
+    assert not Evaluation.objects.exists()
+
+
+@pytest.mark.parametrize("annee", ["2022", "2027", "1900"])
+def test_a_year_outside_the_period_is_refused(client, agent, objectif1, annee):
+    ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(agent)
+    response = client.post(OUVRIR, {"annee": annee})
+    assert response.status_code == 200
+    assert f"L&#x27;année {annee} est hors de la période du projet social (2023 à 2026)." in texte(
+        response
+    )
+    assert not Campagne.objects.exists()
+    assert not Evaluation.objects.exists()
+
+
+def test_a_year_that_is_not_a_number_is_refused(client, agent, projet):
+    client.force_login(agent)
+    response = client.post(OUVRIR, {"annee": "deux mille"})
+    assert "Indiquez une année, par exemple 2026." in texte(response)
+    assert not Campagne.objects.exists()
+
+
+def test_missing_evaluations_are_listed_then_prepared(client, agent, objectif1, projet):
+    ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(agent)
+    client.post(OUVRIR, {"annee": "2025"})
+    campagne = Campagne.objects.get(annee=2025)
+    tardive = ActionFactory(objectif=objectif1, numero=2, intitule="Action créée après")
+    ActionFactory(objectif=objectif1, numero=3, abandonnee=True)
+
+    page = client.get(url("campagne", campagne))
+    assert codes(page.context["sans_evaluation"]) == ["1.1.2"]
+    assert "1 action sans évaluation préparée" in texte(page)
+    assert page.context["total"].sans_evaluation == 1
+
+    response = client.post(OUVRIR, {"campagne": campagne.pk})
+    assert response.status_code == 302
+    assert messages_de(response) == ["Bilan 2025 : 1 évaluation préparée."]
+    assert campagne.evaluations.filter(action=tardive, appreciation="").exists()
+    assert campagne.evaluations.count() == 2
+    page = client.get(url("campagne", campagne))
+    assert "Préparer les évaluations manquantes" not in texte(page)
+
+    response = client.post(OUVRIR, {"campagne": campagne.pk})
+    assert messages_de(response) == ["Bilan 2025 : aucune évaluation ne manquait."]
+    assert campagne.evaluations.count() == 2
+
+
+# --- The campaign page ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def bilan(projet, objectif1, objectif2, campagne):
+    """Axe 1: 1.1.1 evaluated 80 %, 1.1.2 prepared (empty), 1.1.3 without evaluation.
+    Axe 2: 2.1.1 evaluated 40 %, 2.1.2 abandoned before the campaign (no evaluation),
+    2.1.3 abandoned at the review (evaluated, 10 %, out of the averages).
+
+    By hand: evaluated 1 of 3 (axe 1), 2 of 2 (axe 2), 3 of 5 overall; mean taux
+    axe 1 = (80 + 0 + 0) / 3 = 26.7 %, axe 2 = 40 % (abandoned left out),
+    overall = (80 + 0 + 0 + 40) / 4 = 30 %."""
+    pilote_a = UserFactory(username="pilote-a", first_name="Anne", last_name="Le Goff")
+    pilote_b = UserFactory(username="pilote-b", first_name="Yann", last_name="Kerbrat")
+    a1 = ActionFactory(objectif=objectif1, numero=1, pilote=pilote_a)
+    a2 = ActionFactory(objectif=objectif1, numero=2, pilote=pilote_b)
+    ActionFactory(objectif=objectif1, numero=3, pilote=pilote_a)
+    b1 = ActionFactory(objectif=objectif2, numero=1, pilote=pilote_b)
+    ActionFactory(objectif=objectif2, numero=2, abandonnee=True)
+    b3 = ActionFactory(
+        objectif=objectif2,
+        numero=3,
+        statut=StatutAction.ABANDONNEE,
+        motif_abandon="Remplacée par l'offre de la CAF.",
+    )
+    EvaluationFactory(
+        campagne=campagne, action=a1, taux_realisation=80, appreciation=Appreciation.ATTEINT
+    )
+    EvaluationFactory(campagne=campagne, action=a2, taux_realisation=0, appreciation="")
+    EvaluationFactory(
+        campagne=campagne,
+        action=b1,
+        taux_realisation=40,
+        appreciation=Appreciation.PARTIELLEMENT_ATTEINT,
+    )
+    EvaluationFactory(
+        campagne=campagne,
+        action=b3,
+        statut=StatutAction.ABANDONNEE,
+        taux_realisation=10,
+        appreciation=Appreciation.NON_ATTEINT,
+    )
+    return {"campagne": campagne, "pilote_a": pilote_a, "pilote_b": pilote_b}
+
+
+def _progression(response) -> dict:
+    total = response.context["total"]
+    resultat = {"total": (total.evaluees, total.total, round(total.moyenne, 1))}
+    for p in response.context["par_axe"]:
+        resultat[p.axe.numero] = (p.evaluees, p.total, round(p.moyenne, 1))
+    return resultat
+
+
+def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan, projet):
+    campagne = bilan["campagne"]
+    client.force_login(elu)
+    response = client.get(url("campagne", campagne))
+
+    assert _progression(response) == {
+        "total": (3, 5, 30.0),
+        1: (1, 3, 26.7),
+        2: (2, 2, 40.0),
+    }
+    # Same figures as the rule every other screen uses.
+    par_axe = Action.objects.du_projet(projet).avancement_par("objectif__axe", campagne)
+    assert {p.axe.pk: p.moyenne for p in response.context["par_axe"]} == par_axe
+    page = texte(response)
+    assert "3 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in page
+    assert "3 sur 5" in page and "1 sur 3" in page and "2 sur 2" in page
+    assert ">30 %<" in page and ">27 %<" in page and ">40 %<" in page
+    assert 'aria-valuetext="3 sur 5"' in page
+    etats = {ligne.code: ligne.etat_libelle for ligne in response.context["lignes"]}
+    assert etats == {
+        "1.1.1": "Évaluée",
+        "1.1.2": "À évaluer",
+        "1.1.3": "À évaluer",
+        "2.1.1": "Évaluée",
+        "2.1.2": "Non concernée (abandonnée)",
+        "2.1.3": "Évaluée",
+    }
+
+
+def test_campaign_page_is_accessible(client, elu, bilan):
+    client.force_login(elu)
+    page = texte(client.get(url("campagne", bilan["campagne"])))
+    assert '<nav aria-label="Fil d\'Ariane">' in page
+    assert page.count("<caption") == 2
+    assert '<th scope="col">Action</th>' in page
+    assert '<label class="form-label" for="id_axe">Axe</label>' in page
+    assert '<label class="form-label" for="id_pilote">Pilote</label>' in page
+    assert '<label class="form-label" for="id_appreciation">Appréciation</label>' in page
+    assert 'for="id_non_evaluees">Non évaluées seulement</label>' in page
+
+
+def test_filters(client, agent, bilan, axe1, axe2):
+    campagne = bilan["campagne"]
+    client.force_login(agent)
+
+    def filtrer(**params) -> list[str]:
+        return codes(client.get(url("campagne", campagne), params).context["lignes"])
+
+    tout = ["1.1.1", "1.1.2", "1.1.3", "2.1.1", "2.1.2", "2.1.3"]
+    assert filtrer() == tout
+    assert filtrer(axe=axe2.pk) == ["2.1.1", "2.1.2", "2.1.3"]
+    assert filtrer(pilote=bilan["pilote_a"].pk) == ["1.1.1", "1.1.3"]
+    assert filtrer(pilote=bilan["pilote_b"].pk, axe=axe1.pk) == ["1.1.2"]
+    assert filtrer(non_evaluees="on") == ["1.1.2", "1.1.3"]
+    assert filtrer(non_evaluees="on", axe=axe2.pk) == []
+    assert filtrer(appreciation=Appreciation.ATTEINT) == ["1.1.1"]
+    assert filtrer(appreciation=Appreciation.NON_ATTEINT) == ["2.1.3"]
+    # The figures stay those of the whole campaign whatever the filters.
+    response = client.get(url("campagne", campagne), {"axe": axe2.pk})
+    assert response.context["total"].total == 5
+    assert "3 actions sur 6" in texte(response)
+    assert "filtres : Axe" in texte(response)
+    # A filter value that is not one of the choices is reported, the list left whole.
+    response = client.get(url("campagne", campagne), {"axe": "999"})
+    assert codes(response.context["lignes"]) == tout
+    assert "Un filtre n'est pas valide : Axe" in texte(response)
+
+
+def test_decisions_of_the_review(client, elu, projet, objectif1, objectif2, campagne):
+    reajustee = ActionFactory(objectif=objectif1, numero=1, intitule="Ateliers numériques")
+    reportee = ActionFactory(objectif=objectif1, numero=2, intitule="Jardin partagé")
+    decalee = ActionFactory(objectif=objectif1, numero=3, intitule="Guide des services")
+    abandonnee = ActionFactory(
+        objectif=objectif2,
+        numero=1,
+        intitule="Navette du marché",
+        statut=StatutAction.ABANDONNEE,
+        motif_abandon="Trop peu d'usagers.",
+    )
+    sans_decision = ActionFactory(objectif=objectif2, numero=2, intitule="Café des aidants")
+    nouvelle = ActionFactory(
+        objectif=objectif2, numero=3, intitule="Répit des aidants", campagne_origine=campagne
+    )
+    autre = CampagneFactory(projet=projet, annee=2024)
+    ActionFactory(objectif=objectif2, numero=4, intitule="Née en 2024", campagne_origine=autre)
+    EvaluationFactory(
+        campagne=campagne, action=reajustee, reajustements="Ajouter un créneau le samedi."
+    )
+    EvaluationFactory(campagne=campagne, action=reportee, statut=StatutAction.REPORTEE)
+    EvaluationFactory(
+        campagne=campagne, action=decalee, nouvelle_echeance=datetime.date(2026, 6, 30)
+    )
+    EvaluationFactory(campagne=campagne, action=abandonnee, statut=StatutAction.ABANDONNEE)
+    EvaluationFactory(campagne=campagne, action=sans_decision, reajustements="  ")
+    # The same action's evaluation in another campaign does not count here.
+    EvaluationFactory(campagne=autre, action=sans_decision, reajustements="Autre année.")
+    client.force_login(elu)
+
+    response = client.get(url("campagne", campagne))
+
+    decisions = response.context["decisions"]
+    assert codes(decisions.reajustees) == ["1.1.1"]
+    assert codes(decisions.reportees) == ["1.1.2", "1.1.3"]
+    assert codes(decisions.abandonnees) == ["2.1.1"]
+    assert codes(decisions.nouvelles) == [nouvelle.code]
+    page = texte(response)
+    assert "Ajouter un créneau le samedi." in page
+    assert "Nouvelle échéance : 30/06/2026" in page
+    assert "Motif : Trop peu d&#x27;usagers." in page
+    assert "Répit des aidants" in page
+    assert "nouvelle, décidée lors de ce bilan" in page
+
+
+def test_reunion_partenariale_is_shown_with_its_participants(client, agent, projet, campagne):
+    reunion = ReunionFactory(
+        projet=projet,
+        campagne=campagne,
+        type=TypeReunion.BILAN_ANNUEL,
+        intitule="Réunion partenariale du bilan 2025",
+        date=datetime.date(2026, 1, 29),
+        nb_institutions=5,
+        nb_associations=4,
+        nb_elus=3,
+    )
+    ReunionFactory(projet=projet, intitule="Concertation sans lien")
+    client.force_login(agent)
+    page = texte(client.get(url("campagne", campagne)))
+    assert "Réunion partenariale du bilan 2025" in page
+    assert "12 participants" in page
+    assert "Concertation sans lien" not in page
+    assert reverse("evaluations:reunion_modifier", args=[reunion.pk]) in page
+    assert "Enregistrer la réunion partenariale" not in page
+
+
+# --- Editing and closing --------------------------------------------------------------------
+
+
+def test_agent_edits_the_campaign(client, agent, campagne):
+    client.force_login(agent)
+    response = client.post(
+        url("campagne_modifier", campagne),
+        {"date_reunion": "2026-01-29", "synthese": "Une année utile.", "decisions": "1. Go"},
+    )
+    assert response.status_code == 302
+    campagne.refresh_from_db()
+    assert campagne.date_reunion == datetime.date(2026, 1, 29)
+    assert (campagne.synthese, campagne.decisions) == ("Une année utile.", "1. Go")
+    assert campagne.history.first().history_user == agent
+    page = texte(client.get(url("campagne", campagne)))
+    assert "jeudi 29 janvier 2026" in page and "Une année utile." in page
+
+
+def test_editing_with_a_bad_date_is_refused(client, agent, campagne):
+    client.force_login(agent)
+    response = client.post(
+        url("campagne_modifier", campagne), {"date_reunion": "31/02/2026", "synthese": "x"}
+    )
+    assert response.status_code == 200
+    assert "Le bilan n'a pas été enregistré" in texte(response)
+    assert "Saisissez une date valide." in texte(response)
+    campagne.refresh_from_db()
+    assert campagne.synthese == ""
+
+
+def test_closing_asks_for_confirmation_then_closes(client, agent, objectif1, campagne):
+    evaluee = ActionFactory(objectif=objectif1, numero=1)
+    ActionFactory(objectif=objectif1, numero=2)
+    ActionFactory(objectif=objectif1, numero=3)
+    EvaluationFactory(campagne=campagne, action=evaluee)
+    client.force_login(agent)
+
+    confirmation = client.get(url("clore", campagne))
+    assert "2 actions ne sont pas encore évaluées" in texte(confirmation)
+    assert "ne seront plus modifiables" in texte(confirmation)
+    campagne.refresh_from_db()
+    assert campagne.statut == StatutCampagne.OUVERTE
+
+    avant = timezone.now()
+    response = client.post(url("clore", campagne))
+
+    assert response.status_code == 302
+    campagne.refresh_from_db()
+    assert campagne.statut == StatutCampagne.CLOSE
+    assert avant <= campagne.closed_at <= timezone.now()
+    derniere = campagne.history.first()
+    assert (derniere.history_change_reason, derniere.history_user) == ("Clôture du bilan", agent)
+
+
+def test_a_closed_campaign_is_frozen(client, agent, objectif1, campagne):
+    action = ActionFactory(objectif=objectif1, numero=1)
+    fermer(campagne)
+    ActionFactory(objectif=objectif1, numero=2)  # would be "missing" in an open campaign
+    closed_at = campagne.closed_at
+    historique = campagne.history.count()
+    client.force_login(agent)
+
+    page = texte(client.get(url("campagne", campagne)))
+    for bouton in (
+        "Modifier le bilan",
+        "Clore le bilan",
+        "Préparer les évaluations manquantes",
+        "Ajouter une action décidée en réunion",
+        "Enregistrer la réunion partenariale",
+        reverse("evaluations:evaluer", args=[campagne.pk, action.pk]),
+    ):
+        assert bouton not in page, bouton
+    for nom in ("campagne_modifier", "clore", "action_nouvelle"):
+        assert client.get(url(nom, campagne)).status_code == 403, nom
+    # Forged POSTs.
+    modifier = url("campagne_modifier", campagne)
+    assert client.post(modifier, {"synthese": "forcée"}).status_code == 403
+    assert client.post(url("clore", campagne)).status_code == 403  # closing twice
+    assert client.post(OUVRIR, {"campagne": campagne.pk}).status_code == 403
+    creer = reverse("actions:creer") + f"?campagne={campagne.pk}"
+    assert client.get(creer).status_code == 403
+
+    campagne.refresh_from_db()
+    assert campagne.synthese == ""
+    assert campagne.closed_at == closed_at
+    assert campagne.history.count() == historique
+    assert not campagne.evaluations.exists()
+
+
+def test_a_closed_campaign_shows_the_fiches_as_they_were(client, elu, objectif1, campagne):
+    pilote = UserFactory(username="ancien-pilote", first_name="Anne", last_name="Le Goff")
+    remplacant = UserFactory(username="nouveau-pilote", first_name="Yann", last_name="Kerbrat")
+    action = ActionFactory(
+        objectif=objectif1,
+        numero=1,
+        intitule="Ancien intitulé",
+        pilote=pilote,
+        echeance=datetime.date(2025, 12, 31),
+    )
+    supprimee = ActionFactory(objectif=objectif1, numero=2, intitule="Fiche supprimée ensuite")
+    EvaluationFactory(campagne=campagne, action=action, taux_realisation=70)
+    EvaluationFactory(campagne=campagne, action=supprimee, taux_realisation=30)
+    fermer(campagne)
+    # After the closing: the fiche changes, another is deleted, a new one is created.
+    action.intitule = "Nouvel intitulé"
+    action.pilote = remplacant
+    action.statut = StatutAction.REALISEE
+    action.echeance = datetime.date(2027, 6, 30)
+    action.save()
+    supprimee.delete()
+    ActionFactory(objectif=objectif1, numero=3, intitule="Créée après la clôture")
+    client.force_login(elu)
+
+    response = client.get(url("campagne", campagne))
+
+    page = texte(response)
+    assert "Ancien intitulé" in page
+    assert "Nouvel intitulé" not in page
+    assert "Anne Le Goff" in page and "Yann Kerbrat" not in page
+    assert "31/12/2025" in page and "30/06/2027" not in page
+    assert "Créée après la clôture" not in page
+    lignes = {ligne.code: ligne for ligne in response.context["lignes"]}
+    assert set(lignes) == {"1.1.1", "1.1.2"}
+    assert lignes["1.1.1"].statut_libelle == "En cours"
+    assert lignes["1.1.2"].intitule == "Fiche supprimée ensuite"
+    assert lignes["1.1.2"].taux == 30
+    assert not lignes["1.1.2"].fiche_existe
+    assert "fiche supprimée depuis" in page
+    assert response.context["total"].moyenne == 50  # (70 + 30) / 2, as at the closing
+
+
+def test_snapshot_is_one_query_and_picks_the_latest_row_before_closing(
+    objectif1, campagne, django_assert_num_queries
+):
+    action = ActionFactory(objectif=objectif1, numero=1, intitule="Premier")
+    action.intitule = "Deuxième"
+    action.save()
+    supprimee_avant = ActionFactory(objectif=objectif1, numero=2)
+    supprimee_avant.delete()
+    fermer(campagne)
+    action.intitule = "Troisième"
+    action.save()
+    with django_assert_num_queries(1):
+        fiches = fiches_a_la_cloture(campagne)
+    assert {pk: fiche.intitule for pk, fiche in fiches.items()} == {action.pk: "Deuxième"}
+
+
+def test_closed_figures_match_the_sql_rule_when_nothing_changed(client, elu, bilan, projet):
+    campagne = bilan["campagne"]
+    client.force_login(elu)
+    ouverte = _progression(client.get(url("campagne", campagne)))
+    fermer(campagne)
+    close = client.get(url("campagne", campagne))
+    assert _progression(close) == ouverte
+    par_axe = Action.objects.du_projet(projet).avancement_par("objectif__axe", campagne)
+    assert {p.axe.pk: p.moyenne for p in close.context["par_axe"]} == pytest.approx(par_axe)
+
+
+# --- Actions decided at the review ----------------------------------------------------------
+
+
+def test_new_action_decided_at_the_review(client, agent, objectif1, campagne):
+    ActionFactory(objectif=objectif1, numero=1)
+    client.force_login(agent)
+
+    redirection = client.get(url("action_nouvelle", campagne))
+    creer = reverse("actions:creer") + f"?campagne={campagne.pk}"
+    assert redirection.status_code == 302
+    assert redirection["Location"] == creer
+
+    formulaire = client.get(creer)
+    assert "Action décidée lors de la réunion partenariale du Bilan 2025" in texte(formulaire)
+    data = donnees_du_formulaire(formulaire)
+    data.update({"objectif": str(objectif1.pk), "intitule": "Répit des aidants"})
+    response = client.post(creer, data)
+
+    nouvelle = Action.objects.get(intitule="Répit des aidants")
+    assert response.status_code == 302
+    assert nouvelle.campagne_origine == campagne
+    assert nouvelle.history.get().campagne_origine_id == campagne.pk
+    page = client.get(url("campagne", campagne))
+    assert codes(page.context["decisions"].nouvelles) == [nouvelle.code]
+
+
+def test_a_creation_without_campaign_is_not_linked(client, agent, objectif1, campagne):
+    client.force_login(agent)
+    data = donnees_du_formulaire(client.get(reverse("actions:creer")))
+    data.update({"objectif": str(objectif1.pk), "intitule": "Hors bilan", "campagne": "1"})
+    client.post(reverse("actions:creer"), data)  # a "campagne" in the POST body is ignored
+    assert Action.objects.get(intitule="Hors bilan").campagne_origine is None
+
+
+def test_new_action_for_a_closed_or_foreign_campaign_is_refused(
+    client, agent, objectif1, campagne, autre_projet
+):
+    client.force_login(agent)
+    data = donnees_du_formulaire(client.get(reverse("actions:creer")))
+    data.update({"objectif": str(objectif1.pk), "intitule": "Refusée"})
+    fermee = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
+    ailleurs = CampagneFactory(projet=autre_projet, annee=2018)
+    creer = reverse("actions:creer")
+    for valeur, statut in ((fermee.pk, 403), (ailleurs.pk, 404), ("abc", 404)):
+        assert client.get(f"{creer}?campagne={valeur}").status_code == statut
+        assert client.post(f"{creer}?campagne={valeur}", data).status_code == statut
+    assert not Action.objects.filter(intitule="Refusée").exists()
+    assert client.get(url("action_nouvelle", fermee)).status_code == 403
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def _seed(objectif1, objectif2, campagne, n: int, depart: int) -> None:
+    pilote = UserFactory()
+    for i in range(n):
+        objectif = objectif1 if i % 2 else objectif2
+        action = ActionFactory(objectif=objectif, numero=depart + i, pilote=pilote)
+        if i % 3:
+            EvaluationFactory(
+                campagne=campagne, action=action, reajustements="À revoir." if i % 5 else ""
+            )
+
+
+def test_query_count_of_an_open_campaign_does_not_grow(
+    client, agent, projet, objectif1, objectif2, campagne, django_assert_num_queries
+):
+    ReunionFactory(projet=projet, campagne=campagne, type=TypeReunion.BILAN_ANNUEL)
+    client.force_login(agent)
+    _seed(objectif1, objectif2, campagne, 3, depart=1)
+    # session, user, projet, campagne, actions (with objective, axe, pilote), evaluations,
+    # axes, mean taux of the projet, mean taux per axe, réunions, campaign history,
+    # user permissions, group permissions
+    with django_assert_num_queries(13):
+        client.get(url("campagne", campagne), {"non_evaluees": "on"})
+    _seed(objectif1, objectif2, campagne, 27, depart=10)
+    with django_assert_num_queries(13):
+        response = client.get(url("campagne", campagne), {"non_evaluees": "on"})
+    assert response.context["nb_lignes"] == 30
+
+
+def test_query_count_of_a_closed_campaign_does_not_grow(
+    client, agent, projet, objectif1, objectif2, campagne, django_assert_num_queries
+):
+    ReunionFactory(projet=projet, campagne=campagne, type=TypeReunion.BILAN_ANNUEL)
+    client.force_login(agent)
+    _seed(objectif1, objectif2, campagne, 3, depart=1)
+    fermer(campagne)
+    # session, user, projet, campagne, fiches at the closing (with objective, axe, pilote),
+    # evaluations at the closing, fiches that still exist, axes, réunions, campaign history,
+    # user permissions, group permissions
+    with django_assert_num_queries(12):
+        client.get(url("campagne", campagne))
+    campagne.statut = StatutCampagne.OUVERTE
+    campagne.closed_at = None
+    campagne.save()
+    _seed(objectif1, objectif2, campagne, 27, depart=10)
+    fermer(campagne)
+    with django_assert_num_queries(12):
+        response = client.get(url("campagne", campagne))
+    assert response.context["nb_lignes"] == 30
+
+
+def test_list_counts_match_the_campaign_pages(client, elu, bilan, projet, objectif1):
+    ouverte = bilan["campagne"]
+    fermee = CampagneFactory(projet=projet, annee=2024)
+    evaluee, oubliee = Action.objects.filter(objectif=objectif1).order_by("numero")[:2]
+    EvaluationFactory(campagne=fermee, action=evaluee, appreciation=Appreciation.ATTEINT)
+    fermer(fermee)
+    # After the closing: the forgotten action is abandoned, two are created; none of that
+    # changes the closed campaign's figures: 1 evaluated (1.1.1), 3 without evaluation at the
+    # closing (1.1.2, 1.1.3, 2.1.1), the two abandoned ones not concerned.
+    oubliee.statut = StatutAction.ABANDONNEE
+    oubliee.motif_abandon = "Plus de besoin."
+    oubliee.save()
+    ActionFactory(objectif=objectif1, numero=9)
+    ActionFactory(objectif=objectif1, numero=10)
+    client.force_login(elu)
+
+    liste = client.get(LISTE)
+
+    figures = {c.annee: (c.nb_evaluees, c.nb_a_evaluer) for c in liste.context["campagnes"]}
+    for campagne in (ouverte, fermee):
+        total = client.get(url("campagne", campagne)).context["total"]
+        assert figures[campagne.annee] == (total.evaluees, total.a_evaluer)
+    # 2025 (open, now 8 actions): 3 evaluated; to evaluate: 1.1.2 (prepared: now abandoned on
+    # its fiche, its evaluation still says en cours), 1.1.3, 1.1.9 and 1.1.10 (no evaluation).
+    assert figures == {2025: (3, 4), 2024: (1, 3)}
+    assert "3 sur 7" in texte(liste) and "1 sur 4" in texte(liste)
+
+
+def test_query_count_of_the_list(client, agent, projet, django_assert_num_queries):
+    client.force_login(agent)
+    CampagneFactory(projet=projet, annee=2023, close=True)
+    # session, user, projet, user and group permissions, years already opened (suggestion),
+    # campaigns with their counts
+    with django_assert_num_queries(7):
+        client.get(LISTE)
+    CampagneFactory(projet=projet, annee=2024)
+    CampagneFactory(projet=projet, annee=2025)
+    with django_assert_num_queries(7):
+        response = client.get(LISTE)
+    assert "Bilan 2023" in texte(response) and "Bilan 2025" in texte(response)
