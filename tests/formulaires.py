@@ -1,0 +1,96 @@
+"""Read a rendered HTML form the way a browser submits it, so that workflow tests post what a
+user would post (every field the page rendered, with its current value), then change only what
+the user types."""
+
+from html.parser import HTMLParser
+
+from django.urls import reverse
+
+
+class _Lecteur(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.formulaires: list[dict] = []
+        self._courant: dict | None = None
+        self._select: str | None = None
+        self._select_premier: str | None = None
+        self._select_choisi = False
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._courant = {
+                "action": a.get("action") or "",
+                "method": a.get("method", "get"),
+                "champs": [],
+            }
+            self.formulaires.append(self._courant)
+        if self._courant is None or "disabled" in a:
+            return
+        champs = self._courant["champs"]
+        if tag == "input" and a.get("name"):
+            genre = a.get("type", "text")
+            if genre in {"submit", "button", "reset", "file", "image"}:
+                return
+            if genre in {"checkbox", "radio"}:
+                if "checked" in a:
+                    champs.append((a["name"], a.get("value", "on")))
+                return
+            champs.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self._select, self._select_premier, self._select_choisi = a["name"], None, False
+        elif tag == "option" and self._select:
+            valeur = a.get("value", "")
+            if self._select_premier is None:
+                self._select_premier = valeur
+            if "selected" in a:
+                champs.append((self._select, valeur))
+                self._select_choisi = True
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            champs.append((a["name"], ""))
+
+    def handle_data(self, data):
+        if self._textarea and self._courant:
+            nom, valeur = self._courant["champs"][-1]
+            self._courant["champs"][-1] = (nom, valeur + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._courant = None
+        elif tag == "select" and self._select:
+            if not self._select_choisi and self._select_premier is not None and self._courant:
+                self._courant["champs"].append((self._select, self._select_premier))
+            self._select = None
+        elif tag == "textarea":
+            if self._textarea and self._courant:
+                nom, valeur = self._courant["champs"][-1]
+                # The HTML parser keeps the newline that follows <textarea>; browsers drop it.
+                self._courant["champs"][-1] = (nom, valeur.removeprefix("\n"))
+            self._textarea = None
+
+
+def lire_formulaire(response) -> dict:
+    """The POST data of the page's main form (the first POST form other than "log out")."""
+    lecteur = _Lecteur()
+    lecteur.feed(response.content.decode())
+    deconnexion = reverse("logout")
+    for formulaire in lecteur.formulaires:
+        if formulaire["method"].lower() == "post" and formulaire["action"] != deconnexion:
+            donnees: dict = {}
+            for nom, valeur in formulaire["champs"]:
+                if nom in donnees:
+                    ancienne = donnees[nom]
+                    donnees[nom] = (
+                        [*ancienne, valeur]
+                        if isinstance(ancienne, list)
+                        else [
+                            ancienne,
+                            valeur,
+                        ]
+                    )
+                else:
+                    donnees[nom] = valeur
+            return donnees
+    raise AssertionError("La page n'a pas de formulaire à envoyer.")
