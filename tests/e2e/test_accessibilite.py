@@ -1,0 +1,98 @@
+"""Automated accessibility audit (axe-core, WCAG 2.1 A and AA rules, which RGAA 4 builds on)
+of every main screen, for an agent (edit buttons, forms) and for an élu (read-only views).
+It catches contrast, labels, headings, landmarks, ARIA and nesting errors; keyboard use and
+reading order still need a person."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from actions.models import Action
+from evaluations.models import Campagne
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+REGLES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _violations(page, chemin: str) -> list[str]:
+    response = page.goto(chemin)
+    assert response.status == 200, chemin
+    page.evaluate(AXE)
+    violations = page.evaluate(
+        "async (regles) => (await axe.run(document, {runOnly: {type: 'tag', values: regles}}))"
+        ".violations.map(v => `${v.id} (${v.nodes.length}) : ${v.help} – `"
+        " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))",
+        REGLES,
+    )
+    return [f"{chemin} : {v}" for v in violations]
+
+
+def _ecrans(vue_agent: bool) -> list[str]:
+    action = Action.objects.get(intitule="Box Marianne")
+    partenaire = action.partenaires.first()
+    ouvert = Campagne.objects.get(annee=2025)
+    clos = Campagne.objects.get(annee=2024)
+    ecrans = [
+        "/",
+        "/plan/",
+        "/actions/",
+        "/actions/?q=marianne&en_retard=on&tri=-echeance",
+        f"/actions/{action.pk}/",
+        "/actions/partenaires/",
+        f"/actions/partenaires/{partenaire.pk}/",
+        "/bilans/",
+        f"/bilans/{ouvert.pk}/",
+        f"/bilans/{clos.pk}/",
+        f"/bilans/{ouvert.pk}/actions/{action.pk}/",
+        "/concertation/",
+    ]
+    if vue_agent:
+        ecrans += [
+            f"/actions/{action.pk}/modifier/",
+            f"/actions/nouvelle/?objectif={action.objectif_id}",
+            f"/actions/{action.pk}/deplacer/",
+            f"/actions/{action.pk}/abandonner/",
+            f"/plan/axes/{action.objectif.axe_id}/modifier/",
+            f"/bilans/{ouvert.pk}/modifier/",
+            f"/bilans/{ouvert.pk}/clore/",
+            f"/reunions/nouvelle/?type=bilan_annuel&campagne={ouvert.pk}",
+        ]
+    return ecrans
+
+
+def test_login_page_has_no_violation(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    try:
+        assert _violations(context.new_page(), "/connexion/") == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("compte", ["agent", "elu"])
+def test_screens_have_no_violation(demo, connecter, compte):
+    page = connecter(compte)
+    violations = []
+    for chemin in _ecrans(vue_agent=compte == "agent"):
+        violations += _violations(page, chemin)
+    assert violations == []
+
+
+def test_form_errors_stay_accessible(demo, connecter):
+    page = connecter("agent")
+    action = Action.objects.get(intitule="Box Marianne")
+    page.goto(f"/actions/{action.pk}/modifier/")
+    # A server-side error (the browser's own checks would stop an empty required field).
+    page.get_by_label("Date de début").fill("2031-01-01")
+    page.locator("#id_echeance").fill("2030-12-31")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(page.get_by_text("La date de début doit précéder ou égaler l'échéance.")).to_be_visible()
+    page.evaluate(AXE)
+    violations = page.evaluate(
+        "async (regles) => (await axe.run(document, {runOnly: {type: 'tag', values: regles}}))"
+        ".violations.map(v => v.id)",
+        REGLES,
+    )
+    assert violations == []
