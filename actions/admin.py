@@ -27,10 +27,15 @@ from axes.admin import (
 
 CODE_ACTION = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)\s*$")
 
-# Sorts actions by their code "2.3.1" in one column (numbers stay below 1000 in a plan).
-CODE_TRI_ACTION = (
-    F("objectif__axe__numero") * 1_000_000 + F("objectif__numero") * 1_000 + F("numero")
-)
+
+def code_tri_action(prefixe: str = ""):
+    """Sorts actions by their code "2.3.1" in one column (numbers stay below 1000 in a plan)."""
+    return (
+        F(f"{prefixe}objectif__axe__numero") * 1_000_000
+        + F(f"{prefixe}objectif__numero") * 1_000
+        + F(f"{prefixe}numero")
+    )
+
 
 PETITS_TEXTES = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -47,6 +52,25 @@ def filtrer_par_code_action(queryset: QuerySet, search_term: str, prefixe: str =
             f"{prefixe}numero": code[3],
         }
     )
+
+
+class LigneDActionAdminMixin:
+    """Admin of rows that belong to an action (indicators, evaluations): the action's code is
+    read without a query per row, sorts the column and can be searched ("2.3.1")."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("action__objectif__axe")
+            .annotate(code_tri=code_tri_action("action__"))
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        par_code = filtrer_par_code_action(queryset, search_term, prefixe="action__")
+        if par_code is not None:
+            return par_code, False
+        return super().get_search_results(request, queryset, search_term)
 
 
 class EnRetardFilter(admin.SimpleListFilter):
@@ -217,7 +241,7 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
             .get_queryset(request)
             .select_related("objectif__axe", "pilote")
             .with_en_retard()
-            .annotate(code_tri=CODE_TRI_ACTION)
+            .annotate(code_tri=code_tri_action())
         )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
@@ -285,7 +309,7 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
 
 
 @admin.register(Indicateur)
-class IndicateurAdmin(ImportExportAdmin, HistoriqueAdmin):
+class IndicateurAdmin(LigneDActionAdminMixin, ImportExportAdmin, HistoriqueAdmin):
     resource_classes = (IndicateurResource,)
     list_display = ("libelle", "action_code", "type", "unite", "valeur_cible")
     list_filter = ("type", ("action__objectif__axe", admin.RelatedOnlyFieldListFilter))
@@ -293,24 +317,6 @@ class IndicateurAdmin(ImportExportAdmin, HistoriqueAdmin):
     search_fields = ("libelle", "mode_calcul", "action__intitule")
     search_help_text = "Libellé, mode de calcul, intitulé ou code de l'action (« 2.3.1 »)."
     autocomplete_fields = ("action",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("action__objectif__axe")
-            .annotate(
-                code_tri=F("action__objectif__axe__numero") * 1_000_000
-                + F("action__objectif__numero") * 1_000
-                + F("action__numero")
-            )
-        )
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        par_code = filtrer_par_code_action(queryset, search_term, prefixe="action__")
-        if par_code is not None:
-            return par_code, False
-        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="action", ordering="code_tri")
     def action_code(self, obj: Indicateur) -> str:

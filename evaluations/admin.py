@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from actions.admin import filtrer_par_code_action
+from actions.admin import LigneDActionAdminMixin
 from actions.models import Indicateur
 from axes.admin import (
     HistoriqueAdmin,
@@ -133,7 +133,9 @@ class CampagneAdmin(HistoriqueAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
+class EvaluationAdmin(
+    LigneDActionAdminMixin, VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin
+):
     resource_classes = (EvaluationResource,)
     list_display = (
         "campagne",
@@ -172,22 +174,7 @@ class EvaluationAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("campagne", "action__objectif__axe", "auteur")
-            .annotate(
-                code_tri=F("action__objectif__axe__numero") * 1_000_000
-                + F("action__objectif__numero") * 1_000
-                + F("action__numero")
-            )
-        )
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        par_code = filtrer_par_code_action(queryset, search_term, prefixe="action__")
-        if par_code is not None:
-            return par_code, False
-        return super().get_search_results(request, queryset, search_term)
+        return super().get_queryset(request).select_related("campagne", "auteur")
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return not evaluation_figee(obj) and super().has_change_permission(request, obj)
