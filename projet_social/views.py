@@ -37,7 +37,10 @@ def home(request: HttpRequest) -> HttpResponse:
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is not None:
-        campagne = Campagne.objects.derniere(projet)
+        # The latest campaign, with its evaluated / to-evaluate counts, in one query.
+        campagne = (
+            Campagne.objects.du_projet(projet).with_progression().order_by("-annee", "-pk").first()
+        )
         actions = Action.objects.du_projet(projet)
         par_statut = actions.compter_par_statut()
         axes = list(

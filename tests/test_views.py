@@ -140,3 +140,19 @@ def test_pages_carry_a_content_security_policy(client, agent):
     assert "script-src 'self'" in policy
     assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_home_shows_the_latest_review_and_its_progress(client, elu):
+    projet = ProjetSocialFactory()
+    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+    CampagneFactory(projet=projet, annee=2024, close=True)
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))
+    EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif), appreciation="")
+    ActionFactory(objectif=objectif)  # no evaluation prepared yet
+    client.force_login(elu)
+    content = " ".join(client.get("/").content.decode().split())
+    assert "Bilan 2025 · campagne ouverte" in content
+    assert "1 action évaluée, 2 à évaluer" in content
+    assert reverse("evaluations:campagne", args=[campagne.pk]) in content
