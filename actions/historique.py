@@ -1,6 +1,7 @@
 """The history of a fiche, as users read it: who changed what and when, field by field, on
-the fiche and on its rows (partners, indicators, steps, budget lines); and the description of a
-save conflict (what another agent changed since the form was opened)."""
+the fiche (its publics and besoins included) and on its rows (partners, indicators, steps,
+budget lines); and the description of a save conflict (what another agent changed since the
+form was opened)."""
 
 import datetime
 from collections import defaultdict
@@ -13,10 +14,17 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from actions.models import Action, ActionPartenaire, Etape, Indicateur, LigneBudget, Partenaire
-from axes.models import Objectif
+from axes.models import BesoinSocial, Objectif
 
-# The Historique section shows this many entries, newest first.
+# The Historique section shows this many entries, newest first (at most: the records of one
+# save that changed publics or besoins make one entry).
 HISTORIQUE_MAX = 50
+# A record that repeats the fields of the preceding one, by the same user within this delay,
+# belongs to the same save: simple-history records a many-to-many change (publics, besoins) on
+# its own, after the save of the fiche, once per add and per remove.
+DELAI_MEME_ENREGISTREMENT = datetime.timedelta(minutes=1)
+# How the items of a historised many-to-many field read (the others: their str()).
+LIBELLES_M2M = {BesoinSocial: lambda besoin: besoin.thematique}
 
 
 @dataclass
@@ -24,6 +32,7 @@ class Changement:
     champ: str
     avant: str | None  # None for the values of an added row (no "before")
     apres: str
+    detail: str = ""  # for a list (publics, besoins): "ajout : …" and "retrait : …"
 
 
 @dataclass
@@ -51,7 +60,8 @@ class Historique:
 
     Queries, whatever the length of the history: one per historised model (each fetches the
     latest rows and, through a subquery, the record preceding each of them, to diff against),
-    then one per kind of referenced object (users, objectives, partners).
+    then one per kind of referenced object (users, objectives, partners), then one per
+    historised many-to-many field of the fiche (publics, besoins: the items each record holds).
     """
 
     SOURCES = (
@@ -73,6 +83,8 @@ class Historique:
         self.action = action
         self.depuis = depuis
         self.libelles: dict = defaultdict(dict)
+        # {history_id: {field name: [(pk, label), …]}} for the records read by charger_m2m().
+        self.m2m: dict[int, dict[str, list]] = {}
 
     def entrees(self, limite: int = HISTORIQUE_MAX) -> list[EntreeHistorique]:
         lignes_par_source = []
@@ -86,6 +98,8 @@ class Historique:
                 (model, cle, self._lignes(model.history.model, filtre, limite))
             )
         self.charger_references([ligne for _, _, lignes in lignes_par_source for ligne in lignes])
+        for model, _, lignes in lignes_par_source:
+            self.charger_m2m(model, lignes)
         entrees = []
         for model, cle, lignes in lignes_par_source:
             entrees.extend(self._entrees(model, cle, lignes))
@@ -144,22 +158,86 @@ class Historique:
             {pk: partenaire.nom for pk, partenaire in partenaires.items()}
         )
 
+    def charger_m2m(self, model, lignes: list) -> None:
+        """The items each record holds in the historised many-to-many fields of ``model``
+        (publics, besoins), in their usual order, with their labels: one query per field."""
+        champs = self._champs_m2m(model)
+        if not champs:
+            return
+        for ligne in lignes:
+            self.m2m.setdefault(ligne.history_id, {})
+        ids = [ligne.history_id for ligne in lignes]
+        for champ in champs:
+            cible = champ.m2m_reverse_field_name()
+            ordre = [
+                f"-{cible}__{cle[1:]}" if cle.startswith("-") else f"{cible}__{cle}"
+                for cle in champ.related_model._meta.ordering
+            ]
+            historique = getattr(model.history.model, champ.name).model
+            libelle = LIBELLES_M2M.get(champ.related_model, str)
+            rangees = (
+                historique.objects.filter(history_id__in=ids)
+                .select_related(cible)
+                .order_by(*ordre, "m2m_history_id")
+            )
+            # Deleted items (no object) last, whatever the database's place for NULLs.
+            for rangee in sorted(rangees, key=lambda rangee: getattr(rangee, cible) is None):
+                objet = getattr(rangee, cible)
+                self.m2m[rangee.history_id].setdefault(champ.name, []).append(
+                    (
+                        getattr(rangee, f"{cible}_id"),
+                        libelle(objet) if objet is not None else "élément supprimé",
+                    )
+                )
+
     def _entrees(self, model, cle: str, lignes: list) -> list[EntreeHistorique]:
         par_objet = defaultdict(list)
         for ligne in lignes:  # ordered by history_id
             par_objet[ligne.id].append(ligne)
         entrees = []
         for versions in par_objet.values():
-            for rang, ligne in enumerate(versions):
-                if not ligne.recent:
-                    continue
-                precedente = versions[rang - 1] if rang else None
-                entree = self._entree(model, cle, ligne, precedente)
-                if entree is not None:
-                    entrees.append(entree)
+            precedente = None
+            for enregistrement in self._enregistrements(model, versions):
+                if any(ligne.recent for ligne in enregistrement):
+                    entree = self._entree(model, cle, enregistrement, precedente)
+                    if entree is not None:
+                        entrees.append(entree)
+                precedente = enregistrement[-1]
         return entrees
 
-    def _entree(self, model, cle: str, ligne, precedente) -> EntreeHistorique | None:
+    def _enregistrements(self, model, versions: list) -> list[list]:
+        """The records of one object grouped by save: a save that changed many-to-many fields
+        is the record of the save followed by one record per add or remove (see
+        DELAI_MEME_ENREGISTREMENT); the other records stand alone."""
+        groupes = []
+        suivi = bool(self._champs_m2m(model))
+        for ligne in versions:
+            if suivi and groupes and self._meme_enregistrement(model, groupes[-1][-1], ligne):
+                groupes[-1].append(ligne)
+            else:
+                groupes.append([ligne])
+        return groupes
+
+    @staticmethod
+    def _meme_enregistrement(model, precedente, ligne) -> bool:
+        """``ligne`` only records a many-to-many change made by the save of ``precedente``:
+        same user, moments apart, the fields of the object unchanged (a new save of a fiche
+        changes at least its ``updated_at``)."""
+        return (
+            ligne.history_type == "~"
+            and precedente.history_type != "-"
+            and ligne.history_user_id == precedente.history_user_id
+            and abs(ligne.history_date - precedente.history_date) <= DELAI_MEME_ENREGISTREMENT
+            and all(
+                getattr(ligne, champ.attname) == getattr(precedente, champ.attname)
+                for champ in model.history.model.tracked_fields
+            )
+        )
+
+    def _entree(self, model, cle: str, enregistrement: list, precedente) -> EntreeHistorique | None:
+        """The entry of one save (its records, oldest first), diffed against the record
+        preceding it."""
+        ligne, derniere = enregistrement[0], enregistrement[-1]
         type_ = ligne.history_type
         entree = EntreeHistorique(
             date=ligne.history_date,
@@ -167,7 +245,9 @@ class Historique:
             objet="Fiche" if model is Action else self._objet(cle, ligne),
             nature={"+": "Ajout", "~": "Modification", "-": "Suppression"}[type_],
             history_id=ligne.history_id,
-            raison=ligne.history_change_reason or "",
+            raison=next(
+                (e.history_change_reason for e in enregistrement if e.history_change_reason), ""
+            ),
         )
         if model is Action:
             if type_ == "+":
@@ -175,7 +255,7 @@ class Historique:
                 return entree
             if precedente is None:
                 return None
-            entree.changements = self.differences(model, precedente, ligne)
+            entree.changements = self.differences(model, precedente, derniere)
             return entree if entree.changements else None
         if type_ == "+":
             entree.changements = self._valeurs_initiales(model, cle, ligne)
@@ -235,11 +315,34 @@ class Historique:
             if champ.editable and not champ.primary_key and champ.name != "action"
         ]
 
+    @staticmethod
+    def _champs_m2m(model) -> list:
+        """The many-to-many fields whose items the history records, in the model's order."""
+        champs = model.history.model._history_m2m_fields
+        return sorted(champs, key=lambda champ: champ.creation_counter)
+
     def differences(self, model, ancienne, nouvelle) -> list[Changement]:
-        """Field-level differences between two historical records, in the model's order."""
-        modifies = {change.field: change for change in nouvelle.diff_against(ancienne).changes}
+        """Field-level differences between two historical records, in the model's order; the
+        many-to-many fields from the items read by charger_m2m() (diff_against() would query
+        them for each pair of records)."""
+        champs_m2m = self._champs_m2m(model)
+        delta = nouvelle.diff_against(
+            ancienne, excluded_fields=[champ.name for champ in champs_m2m]
+        )
+        modifies = {change.field: change for change in delta.changes}
+        if ancienne.history_id in self.m2m and nouvelle.history_id in self.m2m:
+            champs = sorted(
+                self._champs(model) + champs_m2m, key=lambda champ: champ.creation_counter
+            )
+        else:
+            champs = self._champs(model)
         changements = []
-        for champ in self._champs(model):
+        for champ in champs:
+            if champ.many_to_many:
+                changement = self._difference_m2m(champ, ancienne, nouvelle)
+                if changement is not None:
+                    changements.append(changement)
+                continue
             change = modifies.get(champ.name)
             if change is None:
                 continue
@@ -251,6 +354,27 @@ class Historique:
                 )
             )
         return changements
+
+    def _difference_m2m(self, champ, ancienne, nouvelle) -> Changement | None:
+        """The items of a list (publics, besoins) before and after, and which came or went."""
+        avant = dict(self.m2m[ancienne.history_id].get(champ.name, []))
+        apres = dict(self.m2m[nouvelle.history_id].get(champ.name, []))
+        if avant.keys() == apres.keys():
+            return None
+        ajouts = [libelle for pk, libelle in apres.items() if pk not in avant]
+        retraits = [libelle for pk, libelle in avant.items() if pk not in apres]
+        detail = []
+        if ajouts:
+            detail.append(f"{'ajouts' if len(ajouts) > 1 else 'ajout'} : {', '.join(ajouts)}")
+        if retraits:
+            mot = "retraits" if len(retraits) > 1 else "retrait"
+            detail.append(f"{mot} : {', '.join(retraits)}")
+        return Changement(
+            capfirst(champ.verbose_name),
+            ", ".join(avant.values()) or "(aucun)",
+            ", ".join(apres.values()) or "(aucun)",
+            " ; ".join(detail),
+        )
 
     def valeur(self, champ, valeur) -> str:
         """A stored value as a user reads it: choice labels, French dates and numbers."""
@@ -310,6 +434,7 @@ def decrire_conflit(action: Action, version_ouverte: int) -> Conflit:
     historique = Historique(action, depuis=ouverte.history_date if ouverte else None)
     lignes = historique.entrees() if ouverte else []
     historique.charger_references([e for e in (actuelle, ouverte) if e is not None])
+    historique.charger_m2m(Action, [e for e in (actuelle, ouverte) if e is not None])
     changements = historique.differences(Action, ouverte, actuelle) if ouverte else []
     return Conflit(
         auteur=historique.auteur(actuelle),

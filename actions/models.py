@@ -283,7 +283,9 @@ class Action(VersionedModel):
         editable=False,
     )
 
-    history = HistoricalRecords(verbose_name="historique de la fiche action")
+    history = HistoricalRecords(
+        verbose_name="historique de la fiche action", m2m_fields=["publics", "besoins"]
+    )
     objects = ActionQuerySet.as_manager()
 
     class Meta:

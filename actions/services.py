@@ -50,8 +50,12 @@ def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
             ligne.financeur = garde
             ligne._change_reason = raison
             ligne.save(update_fields=["financeur"])
-        # Reunion.partenaires is not historised: one bulk add, duplicates ignored.
-        garde.reunions.add(*doublon.reunions.all())
+        # Reunion.partenaires is historised: change it from each meeting's side, so that its
+        # history records the change (simple-history fails on the partner's side).
+        for reunion in doublon.reunions.all():
+            reunion._change_reason = raison
+            reunion.partenaires.remove(doublon)
+            reunion.partenaires.add(garde)  # no second row if it attended already
         completes = [
             champ
             for champ in CHAMPS_CONTACT
@@ -61,4 +65,4 @@ def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
             setattr(garde, champ, getattr(doublon, champ))
         if completes:
             garde.save(update_fields=completes)
-        doublon.delete()  # its remaining Reunion.partenaires links go with it
+        doublon.delete()

@@ -252,7 +252,9 @@ class Reunion(models.Model):
     )
     compte_rendu = models.TextField("compte rendu", blank=True)
 
-    history = HistoricalRecords(verbose_name="historique de la réunion")
+    history = HistoricalRecords(
+        verbose_name="historique de la réunion", m2m_fields=["axes", "partenaires"]
+    )
 
     class Meta:
         verbose_name = "réunion"

@@ -8,14 +8,19 @@ differs, which also keeps django-simple-history from recording empty changes.
 Rows created here get a plausible history date (``_history_date``): fiches in mid-2023,
 evaluations when their campaign was filled in, a campaign's closing at ``closed_at``. A fiche
 whose statut or échéance changed since goes through its ``etats_anterieurs`` first, so that
-``Action.history.as_of(campagne.closed_at)`` shows it as the closed review saw it.
+``Action.history.as_of(campagne.closed_at)`` shows it as the closed review saw it. The
+historised many-to-many fields (a fiche's publics and besoins, a meeting's axes and partners)
+are set with the first version, dated and signed like it: the history shows them as part of
+the creation.
 
 The demo accounts get a published password: ``charger_demo`` refuses to run without DEBUG.
 """
 
 import datetime
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -149,6 +154,7 @@ class _Chargeur:
         self.creations: dict[str, datetime.datetime] = {}
         self.indicateurs: dict[tuple[str, str], Indicateur] = {}
         self.campagnes: dict[int, Campagne] = {}
+        self.besoins_par_action: dict[str, list[BesoinSocial]] = defaultdict(list)
         self.fiches_creees_le: datetime.datetime | None = None
 
     # Generic upsert --------------------------------------------------------------------------
@@ -162,13 +168,17 @@ class _Chargeur:
         le: datetime.datetime | None = None,
         par: models.Model | None = None,
         etats_anterieurs: Sequence[tuple[datetime.datetime, dict[str, Any]]] = (),
+        relations: dict[str, list[models.Model]] | None = None,
     ) -> tuple[models.Model, bool]:
         """Create the row of ``cles`` or bring it to ``valeurs``; return (row, created).
 
         A new row is saved at ``le`` with the changes of its first earlier state, then once per
         earlier state at the date that state ended (``etats_anterieurs``: [(until, changes)]),
         the last save giving ``valeurs``. An existing row is saved only when a value differs.
+        ``relations`` ({many-to-many field: rows}) are set right after the first save of a new
+        row, at its date, and changed on an existing row only when they differ.
         """
+        relations = relations or {}
         obj = model._default_manager.filter(**cles).order_by("pk").first()
         if obj is None:
             obj = model(**cles)
@@ -181,6 +191,8 @@ class _Chargeur:
                 if rang and isinstance(obj, VersionedModel):
                     obj.version += 1
                 self._save(obj, date, par)
+                if not rang:
+                    self._sync_relations(obj, relations, date, par, nouveau=True)
             self.crees += 1
             return obj, True
         differents = {champ: v for champ, v in valeurs.items() if getattr(obj, champ) != v}
@@ -192,18 +204,33 @@ class _Chargeur:
                 obj.version += 1
             self._save(obj, None, par)
             self.modifies += 1
+        self._sync_relations(obj, relations, None, par, nouveau=False)
         return obj, False
 
-    def _save(self, obj: models.Model, date: datetime.datetime | None, par) -> None:
+    @contextmanager
+    def _signe(self, obj: models.Model, date: datetime.datetime | None, par) -> Iterator[None]:
+        """Date and sign the history records ``obj`` gets meanwhile."""
         if date is not None:
             obj._history_date = date
         if par is not None:
             obj._history_user = par
         try:
-            obj.save()
+            yield
         finally:
             obj.__dict__.pop("_history_date", None)
             obj.__dict__.pop("_history_user", None)
+
+    def _save(self, obj: models.Model, date: datetime.datetime | None, par) -> None:
+        with self._signe(obj, date, par):
+            obj.save()
+
+    def _sync_relations(
+        self, obj: models.Model, relations: dict[str, list], date, par, *, nouveau: bool
+    ) -> None:
+        """Set the many-to-many fields of ``obj``: a historised one records each change."""
+        for nom, cibles in relations.items():
+            with self._signe(obj, date, par):
+                self.sync_m2m(getattr(obj, nom), cibles, nouveau=nouveau)
 
     def sync_m2m(self, manager, cibles: list[models.Model], *, nouveau: bool) -> None:
         """Make the many-to-many ``manager`` hold exactly ``cibles``."""
@@ -228,9 +255,11 @@ class _Chargeur:
         self.charger_publics()
         self.charger_partenaires()
         projet = self.charger_projet()
+        self.charger_besoins(projet)  # before the fiches, which name them
         for axe in self.donnees["axes"]:
             self.charger_axe(projet, axe)
-        self.charger_besoins(projet)
+        for code in self.besoins_par_action:
+            self._trouver(self.actions, code, "Action")
         for campagne in self.donnees["campagnes"]:
             self.charger_campagne(projet, campagne)
         for reunion in self.donnees["reunions"]:
@@ -390,22 +419,23 @@ class _Chargeur:
                     changements[champ] = valeur
             etats.append((_moment(etat["jusqu_au"]), changements))
         cree_le = _moment(donnees["creee_le"]) if "creee_le" in donnees else self.fiches_creees_le
-        action, nouvelle = self.upsert(
+        action, _ = self.upsert(
             Action,
             {"objectif": objectif, "numero": donnees["numero"]},
             valeurs,
             le=cree_le,
             par=saisie_par,
             etats_anterieurs=etats,
+            relations={
+                "publics": [
+                    self._trouver(self.publics, libelle, "Public") for libelle in donnees["publics"]
+                ],
+                "besoins": self.besoins_par_action.get(code, []),
+            },
         )
         self.actions[code] = action
         self.creations[code] = cree_le
 
-        self.sync_m2m(
-            action.publics,
-            [self._trouver(self.publics, libelle, "Public") for libelle in donnees["publics"]],
-            nouveau=nouvelle,
-        )
         enfants = {"le": cree_le, "par": saisie_par}
         for indicateur in donnees.get("indicateurs", []):
             obj, _ = self.upsert(
@@ -466,7 +496,7 @@ class _Chargeur:
 
     def charger_besoins(self, projet: ProjetSocial) -> None:
         for besoin in self.donnees["besoins"]:
-            obj, nouveau = self.upsert(
+            obj, _ = self.upsert(
                 BesoinSocial,
                 {"projet": projet, "thematique": besoin["thematique"]},
                 {
@@ -475,8 +505,9 @@ class _Chargeur:
                     "source": besoin.get("source", ""),
                 },
             )
-            actions = [self._trouver(self.actions, code, "Action") for code in besoin["actions"]]
-            self.sync_m2m(obj.actions, actions, nouveau=nouveau)
+            # Linked from the fiches' side, which records them in their history.
+            for code in besoin["actions"]:
+                self.besoins_par_action[code].append(obj)
 
     def charger_campagne(self, projet: ProjetSocial, donnees: dict[str, Any]) -> None:
         statut = StatutCampagne(donnees["statut"])
@@ -543,7 +574,7 @@ class _Chargeur:
     def charger_reunion(self, projet: ProjetSocial, donnees: dict[str, Any]) -> None:
         participants = donnees.get("participants", {})
         campagne = donnees.get("campagne")
-        reunion, nouvelle = self.upsert(
+        self.upsert(
             Reunion,
             {
                 "projet": projet,
@@ -565,16 +596,15 @@ class _Chargeur:
             # The compte rendu is written in the evening of the meeting.
             le=_moment(donnees["date"], 18),
             par=self.comptes[SAISIE_PAR],
-        )
-        self.sync_m2m(
-            reunion.axes,
-            [self._trouver(self.axes, numero, "Axe") for numero in donnees.get("axes", [])],
-            nouveau=nouvelle,
-        )
-        self.sync_m2m(
-            reunion.partenaires,
-            [self._trouver(self.partenaires, nom, "Partenaire") for nom in donnees["partenaires"]],
-            nouveau=nouvelle,
+            relations={
+                "axes": [
+                    self._trouver(self.axes, numero, "Axe") for numero in donnees.get("axes", [])
+                ],
+                "partenaires": [
+                    self._trouver(self.partenaires, nom, "Partenaire")
+                    for nom in donnees["partenaires"]
+                ],
+            },
         )
 
 

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from actions.enums import StatutAction, TypePartenaire
+from actions.historique import Historique
 from actions.models import Action
 from axes.models import Axe, Objectif, ProjetSocial
 from evaluations.enums import StatutCampagne, TypeReunion
@@ -209,6 +210,27 @@ def test_le_bilan_clos_retrouve_les_fiches_telles_qu_a_la_cloture(demo):
     assert fiches[ateliers.pk].statut == StatutAction.EN_COURS
 
 
+def test_les_publics_et_besoins_des_fiches_sont_dans_leur_creation(demo):
+    """Set with the first version, dated and signed like it: the history holds them, and
+    shows them as part of the creation, not as a later change by « Système »."""
+    actions = Action.objects.du_projet(demo).prefetch_related("publics", "besoins")
+    assert sum(len(action.besoins.all()) for action in actions) > 0
+    for action in actions:
+        derniere = action.history.latest()
+        assert {p.publiccible_id for p in derniere.publics.all()} == {
+            p.pk for p in action.publics.all()
+        }, action.code
+        assert {b.besoinsocial_id for b in derniere.besoins.all()} == {
+            b.pk for b in action.besoins.all()
+        }, action.code
+        fiche = [e for e in Historique(action).entrees() if e.objet == "Fiche"]
+        assert fiche[-1].nature == "Création", action.code
+        assert {e.auteur for e in fiche} == {"Agent CCAS (démo)"}, action.code
+        champs = {c.champ for e in fiche for c in e.changements}
+        assert "Publics cibles" not in champs, action.code
+        assert "Besoins sociaux (ABS) auxquels l'action répond" not in champs, action.code
+
+
 def test_les_comptes_de_demo_se_connectent_avec_leur_role(demo, client):
     for username, groupe in (
         ("agent", roles.AGENTS),
@@ -241,6 +263,14 @@ def test_recharger_la_demo_ne_change_rien(settings):
     modifiees_avant = dict(Action.objects.values_list("pk", "updated_at"))
     assert avant["actions.HistoricalAction"] > 40
     assert avant["evaluations.HistoricalEvaluation"] > 0
+    # The items the history records hold (publics, besoins, axes, partners present).
+    for table in (
+        "actions.HistoricalAction_publics",
+        "actions.HistoricalAction_besoins",
+        "evaluations.HistoricalReunion_axes",
+        "evaluations.HistoricalReunion_partenaires",
+    ):
+        assert avant[table] > 0, table
 
     sortie = _charger(settings)
 

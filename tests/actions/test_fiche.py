@@ -25,7 +25,12 @@ from tests.actions.factories import (
     PublicCibleFactory,
     UserFactory,
 )
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.axes.factories import (
+    AxeFactory,
+    BesoinSocialFactory,
+    ObjectifFactory,
+    ProjetSocialFactory,
+)
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
 
 # --- Fixtures and helpers ------------------------------------------------------------------
@@ -334,8 +339,11 @@ def test_html_typed_in_a_field_is_shown_as_text(client, agent, objectif):
 
 
 def _remplir(action, n: int, pilote, campagnes) -> None:
-    """``n`` rows of every kind under ``action``, and ``n`` saves of the fiche."""
+    """``n`` rows of every kind under ``action``, ``n`` saves of the fiche and ``n`` changes
+    of its publics and besoins (a historical record each, holding the items)."""
     for i in range(n):
+        action.publics.set([PublicCibleFactory(libelle=f"Public {i % 3}")])
+        action.besoins.add(BesoinSocialFactory(projet=action.objectif.axe.projet))
         partenaire = PartenaireFactory()
         ActionPartenaireFactory(action=action, partenaire=partenaire)
         indicateur = IndicateurFactory(action=action)
@@ -364,15 +372,20 @@ def test_fiche_query_count_does_not_grow(client, elu, pilote, objectif, django_a
     # financeur, 12 evaluations with campagne, 13-14 view_action permission (user's then
     # groups' permissions), 15 previous fiche, 16 next fiche, 17-21 history of the action,
     # partners, indicators, steps and budget lines (each with the preceding records),
-    # 22 users, 23 objectives, 24 partners named by the history. (The open campaigns, for the
+    # 22 users, 23 objectives, 24 partners named by the history, 25 publics and 26 besoins
+    # held by the records of the fiche, with their labels. (The open campaigns, for the
     # « Évaluer » buttons, are read only for those who may evaluate: not for an élu.)
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(26):
         petite_page = client.get(url("detail", petite))
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(26):
         grande_page = client.get(url("detail", grande))
     assert len(grande_page.context["indicateurs"]) == 30
     assert len(grande_page.context["historique"]) == 50
     assert len(petite_page.context["indicateurs"]) == 3
+    # The changes of publics and besoins are read, not only counted.
+    changements = [c.champ for e in petite_page.context["historique"] for c in e.changements]
+    assert "Publics cibles" in changements
+    assert "Besoins sociaux (ABS) auxquels l'action répond" in changements
 
 
 def test_edit_form_query_count_does_not_grow(

@@ -587,6 +587,13 @@ def test_merge_is_recorded_in_the_history(client, agent, doublons):
         garde.pk,
         "Subvention du doublon",
     )
+    # The meetings the duplicate attended: their history holds the kept partner instead.
+    seul, ensemble, sans = doublons["reunions"]
+    for reunion in (seul, ensemble):
+        derniere = reunion.history.latest()
+        assert (derniere.history_change_reason, derniere.history_user) == (raison, agent)
+        assert [p.partenaire_id for p in derniere.partenaires.all()] == [garde.pk]
+    assert not sans.history.filter(history_change_reason=raison).exists()
 
 
 @pytest.mark.parametrize(

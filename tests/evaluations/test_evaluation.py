@@ -1031,10 +1031,11 @@ def test_save_query_count_does_not_grow(
     # 8 indicators, 9 evaluations, 10 mesures, 11-13 the taux check constraint (model
     # validation, in its savepoint); 14 savepoint of the whole save: 15-19 the evaluation
     # (savepoint, version bump, row, history, release), 20 the mesures updated in bulk,
-    # 21 their history in bulk, 22-26 the fiche (savepoint, version bump, row, history,
-    # release), 27 release; 28 the campaign's actions, for the next one to evaluate.
+    # 21 their history in bulk, 22-28 the fiche (savepoint, version bump, row, history, the
+    # publics and the besoins its history record holds, release), 29 release; 30 the
+    # campaign's actions, for the next one to evaluate.
     for action, data in envois:
-        with django_assert_num_queries(28):
+        with django_assert_num_queries(30):
             response = client.post(url(campagne, action), data)
         assert response.status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
@@ -1068,11 +1069,11 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
     client.force_login(agent)
     # The queries of the fiche listed in tests/actions/test_fiche.py, less the users and
     # partners named by the history (none: factory rows have no history user, no partner),
-    # that is 22, and 23 the open campaigns of the projet, for the « Évaluer » buttons of
+    # that is 24, and 25 the open campaigns of the projet, for the « Évaluer » buttons of
     # those who may evaluate.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(25):
         client.get(reverse("actions:detail", args=[petite.pk]))
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(25):
         response = client.get(reverse("actions:detail", args=[grande.pk]))
     tableau = response.context["indicateurs_par_annee"]
     assert [c.annee for c in tableau["campagnes"]] == [2020, 2021, 2022, 2023, 2025]

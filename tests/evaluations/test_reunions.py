@@ -16,6 +16,7 @@ from evaluations.models import Reunion
 from tests.actions.factories import PartenaireFactory
 from tests.axes.factories import AxeFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
+from tests.formulaires import lire_formulaire
 
 CONCERTATION = reverse("evaluations:concertation")
 CREER = reverse("evaluations:reunion_creer")
@@ -517,9 +518,16 @@ def test_agent_records_a_concertation_meeting(client, agent, projet, axes):
     assert list(reunion.axes.all()) == [axes[1]]
     assert list(reunion.partenaires.all()) == [cdas]
     assert reunion.compte_rendu == "Épicerie sociale proposée."
-    historique = reunion.history.get()
-    assert historique.history_type == "+"
-    assert historique.history_user == agent
+    # The save, then a record for the axes and one for the partners (simple-history records
+    # each many-to-many change), all signed by the agent; the last one holds them all.
+    historique = list(reunion.history.order_by("history_id"))
+    assert [(h.history_type, h.history_user) for h in historique] == [
+        ("+", agent),
+        ("~", agent),
+        ("~", agent),
+    ]
+    assert [a.axe_id for a in historique[-1].axes.all()] == [axes[1].pk]
+    assert [p.partenaire_id for p in historique[-1].partenaires.all()] == [cdas.pk]
 
 
 def test_agent_records_the_partnership_meeting_from_the_campaign_page(
@@ -561,7 +569,38 @@ def test_agent_edits_a_meeting(client, agent, reunion, axes):
     assert reunion.intitule == "Concertation – axe 2"
     assert reunion.nb_usagers == 4
     assert list(reunion.axes.all()) == [axes[1]]
-    assert reunion.history.count() == 2
+    # The save, then the axe removed and the axe added (simple-history records each
+    # many-to-many change): three records by the agent, the last one holding the new axe.
+    assert reunion.history.filter(history_user=agent).count() == 3
+    derniere = reunion.history.latest()
+    assert derniere.history_user == agent
+    assert derniere.intitule == "Concertation – axe 2"
+    assert [a.axe_id for a in derniere.axes.all()] == [axes[1].pk]
+
+
+def test_changing_the_partners_present_is_recorded_in_the_history(client, agent, reunion, axes):
+    cdas, mairie, club = (
+        PartenaireFactory(nom=nom) for nom in ("CDAS du Finistère", "Mairie", "Club des aînés")
+    )
+    reunion.partenaires.set([cdas, mairie])
+    avant = reunion.history.latest()
+    client.force_login(agent)
+
+    data = lire_formulaire(client.get(url_modifier(reunion)))
+    data["partenaires"] = [str(cdas.pk), str(club.pk)]
+
+    response = client.post(url_modifier(reunion), data)
+
+    assert response.status_code == 302
+    apres = reunion.history.latest()
+    assert apres.history_user == agent
+    assert {p.partenaire_id for p in apres.partenaires.all()} == {cdas.pk, club.pk}
+    assert {p.partenaire_id for p in avant.partenaires.all()} == {cdas.pk, mairie.pk}
+    delta = apres.diff_against(avant, foreign_keys_are_objs=True)
+    assert delta.changed_fields == ["partenaires"]
+    (change,) = delta.changes
+    assert [ligne["partenaire"] for ligne in change.old] == [cdas, mairie]
+    assert [ligne["partenaire"] for ligne in change.new] == [cdas, club]
 
 
 @pytest.mark.parametrize(
@@ -673,6 +712,7 @@ def test_bad_input_on_creation_saves_nothing_and_keeps_the_input(
 @pytest.mark.parametrize("cas", CAS_INVALIDES)
 def test_bad_input_on_edit_changes_nothing(client, agent, reunion, axes, cas_invalides, cas):
     valeurs, champ, message = cas_invalides[cas]
+    historique = reunion.history.count()
     client.force_login(agent)
 
     response = client.post(url_modifier(reunion), donnees(intitule="Nouvel intitulé", **valeurs))
@@ -683,7 +723,7 @@ def test_bad_input_on_edit_changes_nothing(client, agent, reunion, axes, cas_inv
     reunion.refresh_from_db()
     assert reunion.intitule == "Concertation – axe 1"
     assert list(reunion.axes.all()) == [axes[0]]
-    assert reunion.history.count() == 1
+    assert reunion.history.count() == historique
 
 
 @pytest.mark.parametrize(
