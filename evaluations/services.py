@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -181,15 +181,21 @@ def annoter_progression(campagnes):
         ),
         default=Coalesce(Subquery(sans_evaluation_ouverte, output_field=IntegerField()), 0),
     )
-    return campagnes.annotate(
-        nb_evaluees=Count(
-            "evaluations", filter=Q(evaluations__appreciation__in=Appreciation.values)
-        ),
-        nb_a_evaluer=Count(
-            "evaluations",
-            filter=Q(evaluations__appreciation="", evaluations__statut__in=encours),
+    # Correlated subqueries rather than a JOIN + GROUP BY: grouped, the CASE above would be
+    # evaluated once per joined evaluation row (seconds on a plan of 400 actions).
+    def compter(**filtre) -> Coalesce:
+        evaluations = (
+            Evaluation.objects.filter(campagne=OuterRef("pk"), **filtre)
+            .order_by()
+            .values("campagne")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        + sans_evaluation,
+        return Coalesce(Subquery(evaluations, output_field=IntegerField()), 0)
+
+    return campagnes.annotate(
+        nb_evaluees=compter(appreciation__in=Appreciation.values),
+        nb_a_evaluer=compter(appreciation="", statut__in=encours) + sans_evaluation,
     )
 
 

@@ -2,7 +2,7 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -37,10 +37,10 @@ def home(request: HttpRequest) -> HttpResponse:
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is not None:
-        # The latest campaign, with its evaluated / to-evaluate counts, in one query.
-        campagne = (
-            Campagne.objects.du_projet(projet).with_progression().order_by("-annee", "-pk").first()
-        )
+        # The latest campaign, with its evaluated / to-evaluate counts, in one query; the
+        # counts are computed for that campaign only (the filter comes before the GROUP BY).
+        derniere = Campagne.objects.du_projet(projet).order_by("-annee", "-pk").values("pk")[:1]
+        campagne = Campagne.objects.filter(pk__in=Subquery(derniere)).with_progression().first()
         actions = Action.objects.du_projet(projet)
         par_statut = actions.compter_par_statut()
         axes = list(
