@@ -181,6 +181,7 @@ def annoter_progression(campagnes):
         ),
         default=Coalesce(Subquery(sans_evaluation_ouverte, output_field=IntegerField()), 0),
     )
+
     # Correlated subqueries rather than a JOIN + GROUP BY: grouped, the CASE above would be
     # evaluated once per joined evaluation row (seconds on a plan of 400 actions).
     def compter(**filtre) -> Coalesce:
