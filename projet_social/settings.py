@@ -107,6 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A cache shared by every server process, in the database (no extra service to run): it holds
+# the login attempts counted by django-ratelimit. The table is created by a migration.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "projet_social_cache",
+    }
+}
+# Failed logins allowed per identifiant before the login is refused for a while.
+LOGIN_LIMITE = os.environ.get("LOGIN_LIMITE", "5/15m")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
