@@ -19,6 +19,7 @@ from actions.models import (
     PublicCible,
 )
 from axes.models import BesoinSocial, Objectif, ProjetSocial
+from projet_social.widgets import NombreInput
 
 # Extra empty rows shown under each formset, so an agent can add rows without JavaScript.
 LIGNES_VIDES = 2
@@ -260,7 +261,7 @@ class IndicateurForm(forms.ModelForm):
     class Meta:
         model = Indicateur
         fields = ["libelle", "type", "unite", "valeur_cible", "mode_calcul"]
-        widgets = {"mode_calcul": zone_de_texte(1)}
+        widgets = {"mode_calcul": zone_de_texte(1), "valeur_cible": NombreInput}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

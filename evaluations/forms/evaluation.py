@@ -13,6 +13,7 @@ from actions.enums import StatutAction
 from actions.models import Action
 from evaluations.enums import Appreciation
 from evaluations.models import Evaluation, Mesure
+from projet_social.widgets import NombreInput
 
 
 def _champ_date() -> forms.DateInput:
@@ -171,7 +172,7 @@ class MesureForm(forms.ModelForm):
     class Meta:
         model = Mesure
         fields = ["valeur_realisee", "commentaire"]
-        widgets = {"commentaire": forms.TextInput}
+        widgets = {"commentaire": forms.TextInput, "valeur_realisee": NombreInput}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
