@@ -2,6 +2,7 @@
 user would post (every field the page rendered, with its current value), then change only what
 the user types."""
 
+import datetime
 from html.parser import HTMLParser
 
 from django.urls import reverse
@@ -94,3 +95,34 @@ def lire_formulaire(response) -> dict:
                     donnees[nom] = valeur
             return donnees
     raise AssertionError("La page n'a pas de formulaire à envoyer.")
+
+
+def donnees_du_formulaire(response) -> dict:
+    """The POST data a browser would send for the form of the response's context (``form``
+    plus its ``formset`` or ``formsets``), as rendered, bound or not."""
+    contexte = response.context
+    formsets = list(contexte["formsets"].values()) if "formsets" in contexte else []
+    if "formset" in contexte:
+        formsets.append(contexte["formset"])
+    data: dict = {}
+    formulaires = [contexte["form"]]
+    for formset in formsets:
+        gestion = formset.management_form
+        for nom in gestion.fields:
+            data[gestion.add_prefix(nom)] = gestion[nom].value()
+        formulaires.extend(formset.forms)
+    for formulaire in formulaires:
+        for champ in formulaire:
+            valeur = champ.value()
+            if isinstance(valeur, bool):
+                if valeur:
+                    data[champ.html_name] = "on"
+            elif isinstance(valeur, list | tuple):
+                data[champ.html_name] = [str(v) for v in valeur]
+            elif isinstance(valeur, datetime.date):
+                data[champ.html_name] = valeur.isoformat()
+            elif valeur is None:
+                data[champ.html_name] = ""
+            else:
+                data[champ.html_name] = str(valeur)
+    return data

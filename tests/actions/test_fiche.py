@@ -32,6 +32,7 @@ from tests.axes.factories import (
     ProjetSocialFactory,
 )
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
@@ -73,34 +74,6 @@ def autre_projet_action(db):
 
 def url(nom: str, action: Action) -> str:
     return reverse(f"actions:{nom}", args=[action.pk])
-
-
-def donnees_du_formulaire(response) -> dict:
-    """The POST data a browser would send for the form as rendered (bound or not)."""
-    form = response.context["form"]
-    formsets = response.context["formsets"].values()
-    data = {}
-    formulaires = [form]
-    for formset in formsets:
-        gestion = formset.management_form
-        for nom in gestion.fields:
-            data[gestion.add_prefix(nom)] = gestion[nom].value()
-        formulaires.extend(formset.forms)
-    for formulaire in formulaires:
-        for champ in formulaire:
-            valeur = champ.value()
-            if isinstance(valeur, bool):
-                if valeur:
-                    data[champ.html_name] = "on"
-            elif isinstance(valeur, list | tuple):
-                data[champ.html_name] = [str(v) for v in valeur]
-            elif isinstance(valeur, datetime.date):
-                data[champ.html_name] = valeur.isoformat()
-            elif valeur is None:
-                data[champ.html_name] = ""
-            else:
-                data[champ.html_name] = str(valeur)
-    return data
 
 
 def texte(response) -> str:

@@ -16,9 +16,9 @@ from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation
 from evaluations.services import fiches_a_la_cloture
 from tests.actions.factories import ActionFactory, AgentFactory, EluFactory, UserFactory
-from tests.actions.test_fiche import donnees_du_formulaire
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
+from tests.formulaires import donnees_du_formulaire
 
 LISTE = reverse("evaluations:campagnes")
 OUVRIR = reverse("evaluations:ouvrir")

@@ -26,6 +26,7 @@ from tests.actions.factories import (
 )
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
@@ -114,26 +115,6 @@ def url(campagne, action) -> str:
 
 def texte(response) -> str:
     return response.content.decode()
-
-
-def donnees_du_formulaire(response) -> dict:
-    """The POST data a browser would send for the form as rendered (bound or not)."""
-    form = response.context["form"]
-    formset = response.context["formset"]
-    data = {}
-    gestion = formset.management_form
-    for nom in gestion.fields:
-        data[gestion.add_prefix(nom)] = gestion[nom].value()
-    for formulaire in [form, *formset.forms]:
-        for champ in formulaire:
-            valeur = champ.value()
-            if isinstance(valeur, datetime.date):
-                data[champ.html_name] = valeur.isoformat()
-            elif valeur is None:
-                data[champ.html_name] = ""
-            else:
-                data[champ.html_name] = str(valeur)
-    return data
 
 
 def formulaire_rempli(client, campagne, action, **valeurs) -> dict:
