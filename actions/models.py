@@ -57,6 +57,12 @@ class ActionQuerySet(models.QuerySet):
     def du_projet(self, projet) -> "ActionQuerySet":
         return self.filter(objectif__axe__projet=projet)
 
+    def au_code(self, numero_axe: int, numero_objectif: int, numero: int) -> "ActionQuerySet":
+        """The action numbered "axe.objectif.numero" (within one projet: chain du_projet)."""
+        return self.filter(
+            objectif__axe__numero=numero_axe, objectif__numero=numero_objectif, numero=numero
+        )
+
     def en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
         """Past their échéance and neither réalisée nor abandonnée."""
         today = today or timezone.localdate()

@@ -55,19 +55,16 @@ class UtilisateurWidget(ForeignKeyWidget):
             raise ValueError(f"Aucun compte utilisateur « {username} ».") from None
 
 
+def _action_au_code(projet: ProjetSocial, *numeros: int) -> Action | None:
+    return (
+        Action.objects.select_related("objectif__axe").du_projet(projet).au_code(*numeros).first()
+    )
+
+
 def trouver_action(projet: ProjetSocial, code) -> Action:
     """The action "2.3.1" of ``projet``; a French ValueError if it does not exist."""
     numero_axe, numero_objectif, numero = decouper_code(code, 3, "d'action")
-    action = (
-        Action.objects.select_related("objectif__axe")
-        .filter(
-            objectif__axe__projet=projet,
-            objectif__axe__numero=numero_axe,
-            objectif__numero=numero_objectif,
-            numero=numero,
-        )
-        .first()
-    )
+    action = _action_au_code(projet, numero_axe, numero_objectif, numero)
     if action is None:
         raise ValueError(
             f"Action {numero_axe}.{numero_objectif}.{numero} introuvable dans le projet social "
@@ -195,18 +192,7 @@ class ActionResource(ResourceProjet):
             raise ValidationError({COLONNE_CODE: [str(e)]}) from None
 
     def get_instance(self, instance_loader, row):
-        projet = self.projet_of_row(row)
-        numero_axe, numero_objectif, numero = self._code(row)
-        return (
-            Action.objects.select_related("objectif__axe")
-            .filter(
-                objectif__axe__projet=projet,
-                objectif__axe__numero=numero_axe,
-                objectif__numero=numero_objectif,
-                numero=numero,
-            )
-            .first()
-        )
+        return _action_au_code(self.projet_of_row(row), *self._code(row))
 
     def resolve_keys(self, instance, row, **kwargs) -> None:
         numero_axe, numero_objectif, numero = self._code(row)

@@ -27,7 +27,7 @@ def demo(db, settings):
 
 
 def _action(code: str) -> Action:
-    return next(a for a in Action.objects.with_list_related_data() if a.code == code)
+    return Action.objects.au_code(*map(int, code.split("."))).get()
 
 
 def _evaluer(client, campagne, action, **valeurs):
