@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from actions.enums import StatutAction
@@ -215,6 +216,42 @@ class Mesure(models.Model):
         return (self.valeur_realisee / cible * 100).quantize(Decimal("1"))
 
 
+class ReunionQuerySet(models.QuerySet):
+    def with_list_related_data(self) -> "ReunionQuerySet":
+        """Axes in number order and partners in name order, one query each for all the rows."""
+        from actions.models import Partenaire
+        from axes.models import Axe
+        from projet_social.search import cle_de_tri
+
+        return self.select_related("campagne").prefetch_related(
+            models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
+            models.Prefetch(
+                "partenaires", queryset=Partenaire.objects.order_by(cle_de_tri("nom"), "pk")
+            ),
+        )
+
+    def totaux(self) -> dict:
+        """Participants per category and overall, number of meetings and date range: one
+        aggregate query. Attendances are counted: a person at two meetings counts twice."""
+        entier = models.IntegerField()
+        # Aliased "somme_nb_x": an aggregate named like a field would shadow it in ``total``.
+        sommes = {
+            f"somme_{champ}": Coalesce(models.Sum(champ), 0, output_field=entier)
+            for champ in Reunion.CATEGORIES
+        }
+        total = sum(
+            (models.F(champ) for champ in Reunion.CATEGORIES[1:]),
+            models.F(Reunion.CATEGORIES[0]),
+        )
+        return self.order_by().aggregate(
+            **sommes,
+            total=Coalesce(models.Sum(total), 0, output_field=entier),
+            nombre=models.Count("pk"),
+            premiere=models.Min("date"),
+            derniere=models.Max("date"),
+        )
+
+
 class Reunion(models.Model):
     projet = models.ForeignKey(
         "axes.ProjetSocial",
@@ -255,6 +292,7 @@ class Reunion(models.Model):
     history = HistoricalRecords(
         verbose_name="historique de la réunion", m2m_fields=["axes", "partenaires"]
     )
+    objects = ReunionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "réunion"

@@ -4,58 +4,26 @@ included, opened from the campaign page with ?type=bilan_annuel&campagne=<pk>)."
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, Max, Min, Prefetch, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from actions.models import Partenaire
-from axes.models import Axe, ProjetSocial
+from axes.models import ProjetSocial
 from evaluations.enums import TypeReunion
 from evaluations.forms.reunions import ReunionForm, intitule_par_defaut
 from evaluations.models import Campagne, Reunion
 from projet_social.permissions import exiger, exiger_campagne_ouverte, get_projet_courant
-from projet_social.search import cle_de_tri
 
 # (field, column header) of the participant counts, in the order of the model.
 CATEGORIES = [(champ, Reunion._meta.get_field(champ).verbose_name) for champ in Reunion.CATEGORIES]
-
-
-def _avec_axes_et_partenaires(reunions):
-    """Axes in number order and partners in name order, one query each for all the rows.
-    (Would be ReunionQuerySet.with_list_related_data() once the model gets a queryset.)"""
-    return reunions.select_related("campagne").prefetch_related(
-        Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
-        Prefetch("partenaires", queryset=Partenaire.objects.order_by(cle_de_tri("nom"), "pk")),
-    )
 
 
 def _get_reunion_for_user(request: HttpRequest, pk: int) -> Reunion:
     """The meeting ``pk`` of the current projet (404 for any other projet's meeting)."""
     exiger(request.user, "evaluations.view_reunion")
     reunions = Reunion.objects.filter(projet=get_projet_courant(request))
-    return get_object_or_404(_avec_axes_et_partenaires(reunions), pk=pk)
-
-
-def _totaux(reunions) -> dict:
-    """Participants per category and overall, number of meetings and date range: one
-    aggregate query. Attendances are counted: a person at two meetings counts twice."""
-    entier = IntegerField()
-    # Aliased "somme_nb_x": an aggregate named like a field would shadow it in ``total``.
-    sommes = {
-        f"somme_{champ}": Coalesce(Sum(champ), 0, output_field=entier)
-        for champ in Reunion.CATEGORIES
-    }
-    total = sum((F(champ) for champ in Reunion.CATEGORIES[1:]), F(Reunion.CATEGORIES[0]))
-    return reunions.order_by().aggregate(
-        **sommes,
-        total=Coalesce(Sum(total), 0, output_field=entier),
-        nombre=Count("pk"),
-        premiere=Min("date"),
-        derniere=Max("date"),
-    )
+    return get_object_or_404(reunions.with_list_related_data(), pk=pk)
 
 
 @require_safe
@@ -64,8 +32,8 @@ def concertation(request: HttpRequest) -> HttpResponse:
     projet = get_projet_courant(request)
     reunions = Reunion.objects.filter(projet=projet)
     concertations = reunions.filter(type=TypeReunion.CONCERTATION)
-    lignes = list(_avec_axes_et_partenaires(concertations).order_by("date", "pk"))
-    totaux = _totaux(concertations)
+    lignes = list(concertations.with_list_related_data().order_by("date", "pk"))
+    totaux = concertations.totaux()
     autres = (
         reunions.exclude(type=TypeReunion.CONCERTATION)
         .select_related("campagne")
