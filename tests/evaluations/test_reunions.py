@@ -256,7 +256,7 @@ def test_concertation_page_totals_per_category_and_overall(
           <td class="text-end fw-semibold">7</td><td class="text-end fw-semibold">6</td>
           <td class="text-end fw-semibold">6</td><td class="text-end fw-semibold">5</td>
           <td class="text-end fw-semibold">4</td><td class="text-end fw-semibold">2</td>
-          <td class="text-end fw-bold">30</td><td></td>
+          <td class="text-end fw-bold">30</td>
         </tr></tfoot>""",
         html=True,
     )
@@ -282,8 +282,9 @@ def test_concertation_row_shows_place_axes_with_colour_counts_and_partners(
     )
     ligne_texte = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", ligne)).split())
     assert ligne_texte == (
-        "26/01/2023 Concertation du 26/01 Mairie, salle du conseil Axe 1 : Accompagnement "
-        "2 1 2 1 1 1 8 CDAS du Finistère · Épicerie solidaire"
+        "26/01/2023 Concertation du 26/01 Mairie, salle du conseil "
+        "Partenaires présents : CDAS du Finistère · Épicerie solidaire "
+        "Axe 1 : Accompagnement 2 1 2 1 1 1 8"
     )
     assert f'<a href="{url_detail(reunion)}">Concertation du 26/01</a>' in ligne
     assert 'style="background: #1f5f8b"' in ligne
@@ -301,7 +302,7 @@ def test_concertation_table_is_accessible(client, elu, quatre_concertations):
     )
     table = table.group(0)
     assert '<caption class="caption-top">Réunions de concertation' in table
-    assert table.count('<th scope="col"') == 11  # 4 + 6 categories + total
+    assert table.count('<th scope="col"') == 10  # date, réunion, axes + 6 categories + total
     assert '<th scope="colgroup" colspan="7"' in table
     assert table.count('<th scope="row"') == 5  # 4 meetings + the totals row
     assert '<th scope="col" class="text-end">Bénévoles</th>' in table
