@@ -43,3 +43,8 @@ class NatureBudget(models.TextChoices):
 class TypeIndicateur(models.TextChoices):
     REALISATION = "realisation", "Réalisation"
     RESULTAT = "resultat", "Résultat"
+
+
+class SensIndicateur(models.TextChoices):
+    HAUSSE = "hausse", "Plus haut = mieux"
+    BAISSE = "baisse", "Plus bas = mieux"

@@ -9,7 +9,6 @@ from django.db.models import Exists, OuterRef
 from actions.enums import Priorite, StatutAction
 from actions.models import ActionPartenaire, Indicateur, Partenaire, PublicCible
 from axes.models import Axe, Objectif
-from evaluations.models import Evaluation
 from projet_social.search import filtrer_texte
 
 CHAMPS_RECHERCHE = [
@@ -72,12 +71,10 @@ class ActionFilter(django_filters.FilterSet):
     en_retard = CaseACocher(label="En retard", method="filtrer_en_retard")
     sans_pilote = CaseACocher(label="Sans pilote", field_name="pilote", lookup_expr="isnull")
     sans_indicateur = CaseACocher(label="Sans indicateur", method="filtrer_sans_indicateur")
-    non_evaluee = CaseACocher(label="Non évaluée", method="filtrer_non_evaluee")
 
-    def __init__(self, data=None, queryset=None, *, projet, campagne, **kwargs) -> None:
+    def __init__(self, data=None, queryset=None, *, projet, **kwargs) -> None:
         super().__init__(data, queryset, **kwargs)
         self.projet = projet
-        self.campagne = campagne
         actions = queryset
         filters = self.filters
         filters["axe"].queryset = Axe.objects.du_projet(projet)
@@ -99,10 +96,6 @@ class ActionFilter(django_filters.FilterSet):
             Exists(ActionPartenaire.objects.filter(partenaire=OuterRef("pk"), action__in=actions))
         )
         filters["public"].queryset = PublicCible.objects.all()
-        if campagne is not None:
-            filters["non_evaluee"].label = f"Non évaluée au {campagne}"
-        else:
-            filters["non_evaluee"].label = "Non évaluée (aucune campagne)"
 
     def filtrer_recherche(self, queryset, name, value):
         return filtrer_texte(queryset, value, CHAMPS_RECHERCHE)
@@ -124,17 +117,8 @@ class ActionFilter(django_filters.FilterSet):
     def filtrer_sans_indicateur(self, queryset, name, value):
         return queryset.filter(~Exists(Indicateur.objects.filter(action=OuterRef("pk"))))
 
-    def filtrer_non_evaluee(self, queryset, name, value):
-        if self.campagne is None:
-            return queryset
-        return queryset.filter(
-            ~Exists(
-                Evaluation.objects.saisies().filter(action=OuterRef("pk"), campagne=self.campagne)
-            )
-        )
-
     LISTES = ("axe", "objectif", "priorite", "pilote", "service", "partenaire", "public")
-    CASES = ("en_retard", "sans_pilote", "sans_indicateur", "non_evaluee")
+    CASES = ("en_retard", "sans_pilote", "sans_indicateur")
 
     @property
     def champs_listes(self) -> list:

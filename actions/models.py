@@ -1,9 +1,9 @@
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, FilteredRelation, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -12,6 +12,7 @@ from actions.enums import (
     NatureBudget,
     Priorite,
     RolePartenaire,
+    SensIndicateur,
     StatutAction,
     TypeIndicateur,
     TypePartenaire,
@@ -32,7 +33,7 @@ class PublicCible(models.Model):
         return self.libelle
 
 
-class Partenaire(models.Model):
+class Partenaire(VersionedModel):
     nom = models.CharField("nom", max_length=200, unique=True)
     type = models.CharField(
         "type", max_length=30, choices=TypePartenaire.choices, default=TypePartenaire.AUTRE
@@ -53,6 +54,17 @@ class Partenaire(models.Model):
         return self.nom
 
 
+def q_en_retard(aujourdhui: datetime.date | None = None) -> Q:
+    """The one rule of lateness: the échéance is past and the action is neither réalisée nor
+    abandonnée (DOMAIN.md)."""
+    aujourdhui = aujourdhui or timezone.localdate()
+    return Q(echeance__lt=aujourdhui) & ~Q(statut__in=STATUTS_TERMINES)
+
+
+# The order of the codes "axe.objectif.numero", for every list of actions.
+ORDRE_CODE = ("objectif__axe__numero", "objectif__numero", "numero", "pk")
+
+
 class ActionQuerySet(models.QuerySet):
     def du_projet(self, projet) -> "ActionQuerySet":
         return self.filter(objectif__axe__projet=projet)
@@ -65,57 +77,40 @@ class ActionQuerySet(models.QuerySet):
 
     def en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
         """Past their échéance and neither réalisée nor abandonnée."""
-        today = today or timezone.localdate()
-        return self.filter(echeance__lt=today).exclude(statut__in=STATUTS_TERMINES)
+        return self.filter(q_en_retard(today))
 
     def with_en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
-        today = today or timezone.localdate()
         return self.annotate(
             en_retard_calcule=models.Case(
-                models.When(
-                    Q(echeance__lt=today) & ~Q(statut__in=STATUTS_TERMINES), then=Value(True)
-                ),
+                models.When(q_en_retard(today), then=Value(True)),
                 default=Value(False),
                 output_field=models.BooleanField(),
             )
         )
 
-    def with_taux(self, campagne) -> "ActionQuerySet":
-        """Annotate ``taux`` (0 without an evaluation) and ``statut_campagne`` for a campaign.
+    def ordre_code(self) -> "ActionQuerySet":
+        return self.order_by(*ORDRE_CODE)
 
-        ``statut_campagne`` is the statut recorded by the evaluation of that campaign, or the
-        fiche's statut when the action was not evaluated in it.
-        """
-        if campagne is None:
-            return self.annotate(taux=Value(0), statut_campagne=F("statut"))
-        return self.annotate(
-            evaluation_campagne=FilteredRelation(
-                "evaluations", condition=Q(evaluations__campagne=campagne)
-            ),
-            taux=Coalesce("evaluation_campagne__taux_realisation", Value(0)),
-            statut_campagne=Coalesce("evaluation_campagne__statut", "statut"),
+    def voisines(self, action: "Action") -> tuple["Action | None", "Action | None"]:
+        """The fiches before and after ``action`` among these, in code order (two small
+        queries): the "précédente / suivante" links of the fiche and of the evaluation."""
+        axe, objectif, numero = action.objectif.axe.numero, action.objectif.numero, action.numero
+        avant = (
+            Q(objectif__axe__numero__lt=axe)
+            | Q(objectif__axe__numero=axe, objectif__numero__lt=objectif)
+            | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__lt=numero)
         )
-
-    def prises_en_compte(self, campagne) -> "ActionQuerySet":
-        """The actions that count in progress averages: all but the abandoned ones."""
-        return self.with_taux(campagne).exclude(statut_campagne=StatutAction.ABANDONNEE)
-
-    def avancement(self, campagne) -> float | None:
-        """Mean taux of these actions in ``campagne``, None when there is no action to count."""
-        resultat = self.prises_en_compte(campagne).aggregate(
-            moyenne=models.Avg("taux", output_field=models.FloatField())
+        apres = (
+            Q(objectif__axe__numero__gt=axe)
+            | Q(objectif__axe__numero=axe, objectif__numero__gt=objectif)
+            | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__gt=numero)
         )
-        return resultat["moyenne"]
-
-    def avancement_par(self, lien: str, campagne) -> dict[int, float]:
-        """Mean taux grouped by ``lien`` ("objectif", "objectif__axe"): {pk: mean}."""
-        lignes = (
-            self.prises_en_compte(campagne)
-            .order_by()
-            .values(lien)
-            .annotate(moyenne=models.Avg("taux", output_field=models.FloatField()))
+        voisines = self.select_related("objectif__axe").only(
+            "intitule", "numero", "objectif__numero", "objectif__axe__numero"
         )
-        return {ligne[lien]: ligne["moyenne"] for ligne in lignes}
+        precedente = voisines.filter(avant).order_by(*[f"-{cle}" for cle in ORDRE_CODE]).first()
+        suivante = voisines.filter(apres).order_by(*ORDRE_CODE).first()
+        return precedente, suivante
 
     def compter_par_statut(self) -> dict[str, int]:
         """{statut: count} with every statut present, in the order of StatutAction."""
@@ -127,51 +122,14 @@ class ActionQuerySet(models.QuerySet):
         )
         return {statut: comptes.get(statut, 0) for statut in StatutAction.values}
 
-    def with_dernier_taux(self) -> "ActionQuerySet":
-        """``dernier_taux`` and ``derniere_annee``: the latest evaluation of each action."""
-        from evaluations.models import Evaluation
-
-        derniere = Evaluation.objects.filter(action=models.OuterRef("pk")).order_by(
-            "-campagne__annee", "-pk"
-        )
-        return self.annotate(
-            dernier_taux=models.Subquery(derniere.values("taux_realisation")[:1]),
-            derniere_annee=models.Subquery(derniere.values("campagne__annee")[:1]),
-        )
-
     def with_list_related_data(self) -> "ActionQuerySet":
-        """What the list of actions shows: objective, axe, pilote, latest taux, lateness."""
-        return self.select_related("objectif__axe", "pilote").with_dernier_taux().with_en_retard()
+        """What the list of actions shows besides progress: objective, axe, pilote, lateness."""
+        return self.select_related("objectif__axe", "pilote").with_en_retard()
 
     def pour_fiche(self) -> "ActionQuerySet":
-        """What the fiche projet shows: one query per kind of row, whatever their number.
-
-        Indicators carry ``derniere_valeur`` and ``derniere_annee``, the latest measured value
-        (from the latest campaign that measured it), and their mesures of every year with the
-        evaluation and campaign (one more query), so the page needs no query per indicator.
-        """
-        from evaluations.models import Evaluation, Mesure
-
-        derniere_mesure = Mesure.objects.filter(
-            indicateur=models.OuterRef("pk"), valeur_realisee__isnull=False
-        ).order_by("-evaluation__campagne__annee", "-pk")
-        indicateurs = (
-            Indicateur.objects.annotate(
-                derniere_valeur=models.Subquery(derniere_mesure.values("valeur_realisee")[:1]),
-                derniere_annee=models.Subquery(
-                    derniere_mesure.values("evaluation__campagne__annee")[:1]
-                ),
-            )
-            .prefetch_related(
-                models.Prefetch(
-                    "mesures",
-                    queryset=Mesure.objects.select_related("evaluation__campagne").order_by(
-                        "evaluation__campagne__annee", "pk"
-                    ),
-                )
-            )
-            .order_by("pk")
-        )
+        """The fiche's own rows, one query per kind whatever their number: objective, axe,
+        pilote, publics, besoins, partners, indicators, steps, budget. (Its evaluations and
+        measures are the reviews' rows: see ``Evaluation.objects.de_la_fiche``.)"""
         return self.select_related("objectif__axe", "pilote", "updated_by").prefetch_related(
             "publics",
             "besoins",
@@ -181,18 +139,12 @@ class ActionQuerySet(models.QuerySet):
                     "partenaire__nom", "pk"
                 ),
             ),
-            models.Prefetch("indicateurs", queryset=indicateurs),
+            models.Prefetch("indicateurs", queryset=Indicateur.objects.order_by("pk")),
             models.Prefetch("etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")),
             models.Prefetch(
                 "lignes_budget",
                 queryset=LigneBudget.objects.select_related("financeur").order_by(
                     "annee", "nature", "pk"
-                ),
-            ),
-            models.Prefetch(
-                "evaluations",
-                queryset=Evaluation.objects.select_related("campagne").order_by(
-                    "-campagne__annee", "-pk"
                 ),
             ),
         )
@@ -258,15 +210,6 @@ class Action(VersionedModel):
     )
     recurrente = models.BooleanField(
         "récurrente", default=False, help_text="L'action se répète chaque année."
-    )
-    campagne_origine = models.ForeignKey(
-        "evaluations.Campagne",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="actions_nouvelles",
-        verbose_name="ajoutée lors du bilan",
-        help_text="Bilan annuel au cours duquel la réunion partenariale a décidé cette action.",
     )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
@@ -458,6 +401,13 @@ class Indicateur(models.Model):
     valeur_cible = models.DecimalField(
         "valeur cible", max_digits=12, decimal_places=2, null=True, blank=True
     )
+    sens = models.CharField(
+        "sens",
+        max_length=10,
+        choices=SensIndicateur.choices,
+        default=SensIndicateur.HAUSSE,
+        help_text="« Plus bas = mieux » pour un délai d'attente ou un nombre d'impayés.",
+    )
     mode_calcul = models.TextField("mode de calcul et source", blank=True)
 
     history = HistoricalRecords(verbose_name="historique des indicateurs d'une action")
@@ -476,3 +426,20 @@ class Indicateur(models.Model):
 
     def __str__(self) -> str:
         return self.libelle
+
+    def atteinte(self, valeur: Decimal | None) -> Decimal | None:
+        """How far ``valeur`` reaches the target, in percent (rounded): réalisé / cible, or
+        cible / réalisé where lower is better. None without a value or a positive target
+        (or, lower being better, a zero value: nothing to divide by)."""
+        return atteinte(valeur, self.valeur_cible, self.sens)
+
+
+def atteinte(valeur: Decimal | None, cible: Decimal | None, sens: str) -> Decimal | None:
+    """The attainment rule of DOMAIN.md, for an indicator or a closed review's copy of one."""
+    if valeur is None or not cible:
+        return None
+    if sens == SensIndicateur.BAISSE:
+        if not valeur:
+            return None
+        return (Decimal(cible) / Decimal(valeur) * 100).quantize(Decimal("1"))
+    return (Decimal(valeur) / Decimal(cible) * 100).quantize(Decimal("1"))

@@ -1,14 +1,12 @@
 from django.urls import path
 
-from actions.views import fiche, liste, partenaires
+from actions.views import fiche, partenaires
 
 app_name = "actions"
 
 urlpatterns = [
-    path("", liste.liste, name="liste"),
-    path("mes-actions/", liste.mes_actions, name="mes_actions"),
     path("nouvelle/", fiche.creer, name="creer"),
-    path("<int:pk>/", fiche.detail, name="detail"),
+    path("<int:pk>/historique/", fiche.historique, name="historique"),
     path("<int:pk>/modifier/", fiche.modifier, name="modifier"),
     path("<int:pk>/deplacer/", fiche.deplacer, name="deplacer"),
     path("<int:pk>/abandonner/", fiche.abandonner, name="abandonner"),

@@ -3,25 +3,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from axes.enums import StatutProjet
+from projet_social.versioning import VersionedModel
 
 couleur_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Indiquez une couleur au format hexadécimal, par exemple #1f6f8b."
 )
-
-
-def _avancement_subquery(lien: str, campagne) -> models.Subquery:
-    """Mean taux of the actions whose ``lien`` is the outer row, as a correlated subquery."""
-    from actions.models import Action
-
-    actions = (
-        Action.objects.filter(**{lien: models.OuterRef("pk")})
-        .prises_en_compte(campagne)
-        .order_by()
-        .values(lien)
-        .annotate(moyenne=models.Avg("taux"))
-        .values("moyenne")
-    )
-    return models.Subquery(actions, output_field=models.FloatField())
 
 
 class ProjetSocialQuerySet(models.QuerySet):
@@ -77,25 +63,13 @@ class ProjetSocial(models.Model):
     def periode(self) -> str:
         return f"{self.annee_debut}-{self.annee_fin}"
 
-    def avancement(self, campagne=None) -> float | None:
-        """Mean taux of the plan's actions in ``campagne`` (default: the latest campaign)."""
-        from actions.models import Action
-        from evaluations.models import Campagne
-
-        if campagne is None:
-            campagne = Campagne.objects.derniere(self)
-        return Action.objects.du_projet(self).avancement(campagne)
-
 
 class AxeQuerySet(models.QuerySet):
     def du_projet(self, projet: ProjetSocial) -> "AxeQuerySet":
         return self.filter(projet=projet)
 
-    def with_avancement(self, campagne) -> "AxeQuerySet":
-        return self.annotate(avancement=_avancement_subquery("objectif__axe", campagne))
 
-
-class Axe(models.Model):
+class Axe(VersionedModel):
     projet = models.ForeignKey(
         ProjetSocial, on_delete=models.CASCADE, related_name="axes", verbose_name="projet social"
     )
@@ -141,11 +115,8 @@ class ObjectifQuerySet(models.QuerySet):
     def du_projet(self, projet: ProjetSocial) -> "ObjectifQuerySet":
         return self.filter(axe__projet=projet)
 
-    def with_avancement(self, campagne) -> "ObjectifQuerySet":
-        return self.annotate(avancement=_avancement_subquery("objectif", campagne))
 
-
-class Objectif(models.Model):
+class Objectif(VersionedModel):
     axe = models.ForeignKey(
         Axe, on_delete=models.CASCADE, related_name="objectifs", verbose_name="axe"
     )
@@ -179,6 +150,15 @@ class Objectif(models.Model):
     def code(self) -> str:
         """The number shown to users, "2.3": axe then objective."""
         return f"{self.axe.numero}.{self.numero}"
+
+    def prochain_numero_action(self, sauf=None) -> int:
+        """The next free number of an action in this objective: one past the highest, so
+        numbers are never reused (exports and imports key on them). ``sauf``: an action
+        being moved, left out of the count."""
+        actions = self.actions.all()
+        if sauf is not None and sauf.pk:
+            actions = actions.exclude(pk=sauf.pk)
+        return (actions.aggregate(n=models.Max("numero"))["n"] or 0) + 1
 
 
 class BesoinSocial(models.Model):

@@ -5,7 +5,6 @@ from axes import views
 app_name = "axes"
 
 urlpatterns = [
-    path("plan/", views.plan, name="plan"),
     path("plan/axes/nouveau/", views.axe_creer, name="axe_creer"),
     path("plan/axes/<int:pk>/modifier/", views.axe_modifier, name="axe_modifier"),
     path("plan/axes/<int:axe_pk>/objectifs/nouveau/", views.objectif_creer, name="objectif_creer"),

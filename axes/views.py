@@ -1,59 +1,15 @@
-"""The plan as a tree (axes, objectives, actions), and the editing of axes and objectives."""
-
-from collections import defaultdict
+"""The editing of axes and objectives (the plan as a tree is projet_social.views.suivi)."""
 
 from django.contrib import messages
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
-from actions.models import Action
 from axes.forms import AxeForm, ObjectifForm
 from axes.models import Axe, Objectif
-from evaluations.models import Campagne
 from projet_social.permissions import exiger, get_projet_courant
-
-
-@require_safe
-def plan(request: HttpRequest) -> HttpResponse:
-    """Every axe, objective and action on one page, with progress in the latest campaign."""
-    exiger(request.user, "axes.view_axe")
-    projet = get_projet_courant(request)
-    campagne = Campagne.objects.derniere(projet)
-    axes = list(Axe.objects.du_projet(projet).with_avancement(campagne))
-    objectifs = Objectif.objects.du_projet(projet).with_avancement(campagne)
-    actions = (
-        Action.objects.du_projet(projet)
-        .select_related("pilote")
-        .with_taux(campagne)
-        .with_en_retard()
-        .order_by("objectif__numero", "numero", "pk")
-    )
-    actions_par_objectif = defaultdict(list)
-    for action in actions:
-        actions_par_objectif[action.objectif_id].append(action)
-    objectifs_par_axe = defaultdict(list)
-    for objectif in objectifs:
-        objectif.liste_actions = actions_par_objectif[objectif.pk]
-        objectifs_par_axe[objectif.axe_id].append(objectif)
-    for axe in axes:
-        axe.liste_objectifs = objectifs_par_axe[axe.pk]
-        for objectif in axe.liste_objectifs:
-            objectif.axe = axe  # objectif.code reads the axe: no query per objective
-            for action in objectif.liste_actions:
-                action.objectif = objectif
-    return render(
-        request,
-        "axes/plan.html",
-        {
-            "projet": projet,
-            "campagne": campagne,
-            "axes": axes,
-            "avancement": Action.objects.du_projet(projet).avancement(campagne),
-        },
-    )
 
 
 def _get_axe_for_user(request: HttpRequest, pk: int) -> Axe:

@@ -1,14 +1,88 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history
 
-from actions.enums import StatutAction
+from actions.enums import SensIndicateur, StatutAction, TypeIndicateur
+from actions.models import Action, Partenaire, atteinte
+from axes.models import Axe
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
+from projet_social.search import cle_de_tri
+from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
+
+
+def cascade_sauf_bilan_clos(collector, field, sub_objs, using) -> None:
+    """on_delete of an evaluation's fiche and of a measure's indicator: the rows of open
+    reviews go with the deleted object (CASCADE); a closed review's record never changes.
+    A fiche that a closed review lists cannot be deleted (RestrictedError, with a French
+    message: archive it instead; not ProtectedError, whose message Django's collector
+    replaces by its own, in English); an indicator can, its closed measures stay, detached
+    (SET_NULL), with the copy of the indicator they took at the closing."""
+    evaluation = field.model._meta.model_name == "evaluation"
+    close = Q(**{"campagne__statut" if evaluation else "evaluation__campagne__statut": "close"})
+    gardes = sub_objs.filter(close)
+    if gardes:
+        if evaluation:
+            bilans = sorted({str(ligne.campagne) for ligne in gardes.select_related("campagne")})
+            raise models.RestrictedError(
+                f"Cette fiche figure au {', '.join(bilans)}, clos : elle ne peut plus être "
+                "supprimée. Abandonnez-la plutôt (elle reste visible dans les bilans).",
+                set(gardes),
+            )
+        collector.add_field_update(field, None, gardes)
+    supprimes = sub_objs.exclude(close)
+    if supprimes:
+        models.CASCADE(collector, field, supprimes, using)
+
+
+@dataclass(frozen=True)
+class Avancement:
+    """A progress figure and its coverage: the mean avancement of the actions counted (not
+    abandoned), how many of them were evaluated in the review, how many are counted."""
+
+    moyenne: float | None
+    evaluees: int
+    comptees: int
+    campagne: "Campagne | None"
+
+    @property
+    def en_cours_de_saisie(self) -> bool:
+        return self.campagne is not None and not self.campagne.est_close
+
+    @property
+    def couverture(self) -> str:
+        """ "27 / 38 actions évaluées au Bilan 2025" (what every progress figure is shown with)."""
+        if self.campagne is None:
+            return f"aucun bilan annuel : {self.comptees} action{'s' if self.comptees > 1 else ''}"
+        pluriel = "s" if self.comptees > 1 else ""  # "1 / 4 actions évaluées"
+        return (
+            f"{self.evaluees} / {self.comptees} action{pluriel} évaluée{pluriel} au {self.campagne}"
+        )
+
+
+def _agreger(lignes, campagne: "Campagne | None", par: tuple[str, ...] = ()):
+    """Mean avancement and coverage of ``lignes`` (annotated by ``avancement_des_actions``
+    or read from a closed review's rows), overall or grouped by ``par``: one query."""
+    mesures = {
+        "moyenne": models.Avg("avancement", output_field=models.FloatField()),
+        "evaluees": models.Count("pk", filter=Q(evaluee=True)),
+        "comptees": models.Count("pk"),
+    }
+    lignes = lignes.filter(avancement__isnull=False).order_by()
+    if not par:
+        return Avancement(campagne=campagne, **lignes.aggregate(**mesures))
+    resultat = {}
+    for ligne in lignes.values(*par).annotate(**mesures):
+        cle = tuple(ligne.pop(champ) for champ in par)
+        resultat[cle[0] if len(cle) == 1 else cle] = Avancement(campagne=campagne, **ligne)
+    return resultat
 
 
 class CampagneQuerySet(models.QuerySet):
@@ -22,15 +96,8 @@ class CampagneQuerySet(models.QuerySet):
         """The campaign progress is shown for by default: the latest year of the plan."""
         return self.filter(projet=projet).order_by("-annee", "-pk").first()
 
-    def with_progression(self) -> "CampagneQuerySet":
-        """``nb_evaluees`` and ``nb_a_evaluer``, as the campaign page counts them (a closed
-        campaign's fiches as at its closing), for the list of campaigns: one query."""
-        from evaluations.services import annoter_progression
 
-        return annoter_progression(self)
-
-
-class Campagne(models.Model):
+class Campagne(VersionedModel):
     projet = models.ForeignKey(
         "axes.ProjetSocial",
         on_delete=models.CASCADE,
@@ -45,6 +112,14 @@ class Campagne(models.Model):
     synthese = models.TextField("synthèse", blank=True)
     decisions = models.TextField("décisions de la réunion partenariale", blank=True)
     closed_at = models.DateTimeField("close le", null=True, blank=True, editable=False)
+    actions_decidees = models.ManyToManyField(
+        "actions.Action",
+        through="ActionDecidee",
+        blank=True,
+        related_name="+",
+        verbose_name="actions décidées lors du bilan",
+        help_text="Actions nouvelles que la réunion partenariale de ce bilan a décidées.",
+    )
 
     history = HistoricalRecords(verbose_name="historique de la campagne")
     objects = CampagneQuerySet.as_manager()
@@ -73,6 +148,250 @@ class Campagne(models.Model):
     def est_close(self) -> bool:
         return self.statut == StatutCampagne.CLOSE
 
+    # --- Progress: the one rule of DOMAIN.md, for open and closed reviews alike -------------
+
+    def avancement_des_actions(self, actions=None):
+        """``actions`` (default: the projet's) annotated with where each stands in this review:
+
+        - ``avancement``: the taux of its evaluation here when evaluated (an appréciation
+          chosen); a réalisée action counts 100; otherwise the avancement it had at the
+          previous review (carried forward), 0 when never evaluated; None when the action is
+          abandoned (left out of every mean) or, for a closed review, was not in it;
+        - ``avancement_annee``: the year of the review that figure comes from (this one,
+          an earlier one when carried forward), None for "non évaluée" or a réalisée action
+          counted 100 without an evaluation;
+        - ``evaluee``: evaluated in this review; ``statut_bilan``: the statut counted.
+
+        An open review computes them from the evaluations; a closed one reads the figures its
+        closing wrote on its rows (``Evaluation.avancement`` …)."""
+        if actions is None:
+            actions = Action.objects.du_projet(self.projet_id)
+        return avancement_des_actions(actions, self)
+
+    def lignes_figees(self) -> "EvaluationQuerySet":
+        """A closed review's rows, with the copy of each fiche taken at the closing."""
+        return self.evaluations.order_by("numero_axe", "numero_objectif", "numero_action", "pk")
+
+    def avancement(self) -> Avancement:
+        """The projet's progress in this review, with its coverage: one query."""
+        return avancement(self.projet_id, self)
+
+    def avancement_par_axe(self) -> "dict[int, Avancement]":
+        """{axe number: progress} (a closed review groups by the axes as they were)."""
+        return avancement(self.projet_id, self, par=("axe_numero",))
+
+    def avancement_par_objectif(self) -> "dict[tuple[int, int], Avancement]":
+        """{(axe number, objective number): progress}."""
+        return avancement(self.projet_id, self, par=("axe_numero", "objectif_numero"))
+
+    # --- Closing and reopening ----------------------------------------------------------
+
+    def clore(self, par) -> None:
+        """Close the review: in one transaction, under a lock on the campaign row, write on
+        its own rows what its page and dossier will print forever (a copy of each fiche and
+        the avancement counted; a row, marked not evaluated, for each action that had none;
+        each measure's indicator; its meetings' partners and axes), then freeze it.
+        Raises CampagneDejaClose when it was closed in between."""
+        with transaction.atomic():
+            verrouillee = Campagne.objects.select_for_update().get(pk=self.pk)
+            if verrouillee.est_close:
+                raise CampagneDejaClose(verrouillee)
+            self.figer(par)
+            self.statut = StatutCampagne.CLOSE
+            self.closed_at = timezone.now()
+            self.version = verrouillee.version + 1
+            self._change_reason = "Clôture du bilan"
+            self.save()
+
+    def figer(self, par) -> None:
+        """Write the snapshot (see ``clore``), in the caller's transaction."""
+        manquantes = [
+            Evaluation(
+                campagne=self,
+                action_id=pk,
+                statut=statut,
+                taux_realisation=100 if statut == StatutAction.REALISEE else 0,
+            )
+            for pk, statut in Action.objects.du_projet(self.projet_id)
+            .exclude(evaluations__campagne=self)
+            .order_by("pk")
+            .values_list("pk", "statut")
+        ]
+        if manquantes:
+            bulk_create_with_history(
+                manquantes,
+                Evaluation,
+                batch_size=500,
+                default_user=par,
+                default_change_reason=f"Clôture du {self} : action non évaluée",
+            )
+        self._ecrire_instantane()
+
+    def _ecrire_instantane(self) -> None:
+        fiches = {
+            action.pk: action
+            for action in avancement_sans_cloture(
+                Action.objects.du_projet(self.projet_id)
+                .select_related("objectif__axe", "pilote")
+                .annotate(
+                    nouvelle=Exists(
+                        ActionDecidee.objects.filter(campagne=self, action=OuterRef("pk"))
+                    )
+                ),
+                self,
+            )
+        }
+        evaluations = list(self.evaluations.filter(action__in=list(fiches)))
+        for evaluation in evaluations:
+            evaluation.figer(fiches[evaluation.action_id])
+        Evaluation.objects.bulk_update(evaluations, Evaluation.CHAMPS_FIGES, batch_size=500)
+        mesures = list(
+            Mesure.objects.filter(evaluation__campagne=self).select_related("indicateur")
+        )
+        for mesure in mesures:
+            mesure.figer()
+        Mesure.objects.bulk_update(mesures, Mesure.CHAMPS_FIGES, batch_size=500)
+        for reunion in self.reunions.prefetch_related(
+            models.Prefetch(
+                "partenaires", queryset=Partenaire.objects.order_by(cle_de_tri("nom"), "pk")
+            ),
+            models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
+        ):
+            reunion.partenaires_cloture = [
+                partenaire.nom for partenaire in reunion.partenaires.all()
+            ]
+            reunion.axes_cloture = [str(axe) for axe in reunion.axes.all()]
+            Reunion.objects.filter(pk=reunion.pk).update(
+                partenaires_cloture=reunion.partenaires_cloture, axes_cloture=reunion.axes_cloture
+            )
+
+    def rouvrir(self, par) -> None:
+        """Reopen a closed review (administrators): a recorded act that clears its snapshot;
+        rows left by fiches deleted while it was closed go. Closing again writes it anew."""
+        with transaction.atomic():
+            verrouillee = Campagne.objects.select_for_update().get(pk=self.pk)
+            if not verrouillee.est_close:
+                return
+            self.evaluations.filter(action__isnull=True).delete()
+            self.evaluations.update(
+                **{
+                    champ: Evaluation._meta.get_field(champ).get_default()
+                    for champ in Evaluation.CHAMPS_FIGES
+                }
+            )
+            Mesure.objects.filter(evaluation__campagne=self, indicateur__isnull=True).delete()
+            Mesure.objects.filter(evaluation__campagne=self).update(
+                **{
+                    champ: Mesure._meta.get_field(champ).get_default()
+                    for champ in Mesure.CHAMPS_FIGES
+                }
+            )
+            self.reunions.update(partenaires_cloture=[], axes_cloture=[])
+            self.statut = StatutCampagne.OUVERTE
+            self.closed_at = None
+            self.version = verrouillee.version + 1
+            self._change_reason = f"Réouverture par {nom_affiche(par)}"
+            self.save()
+
+
+class CampagneDejaClose(Exception):
+    def __init__(self, campagne: Campagne) -> None:
+        self.campagne = campagne
+        super().__init__(f"Le {campagne} est déjà clos.")
+
+
+def avancement_des_actions(actions, campagne: "Campagne | None"):
+    """``actions`` annotated with where each stands in ``campagne`` (the latest review of a
+    screen; None before any review): see ``Campagne.avancement_des_actions``."""
+    if campagne is not None and campagne.est_close:
+        ligne = Evaluation.objects.filter(campagne=campagne, action=OuterRef("pk"))
+        return actions.annotate(
+            avancement=Subquery(ligne.values("avancement")[:1]),
+            avancement_annee=Subquery(ligne.values("avancement_annee")[:1]),
+            statut_bilan=Subquery(ligne.values("statut_bilan")[:1]),
+            evaluee=Exists(ligne.exclude(appreciation="")),
+            dans_bilan=Exists(ligne),
+        )
+    return avancement_sans_cloture(actions, campagne)
+
+
+def avancement(projet, campagne: "Campagne | None", par: tuple[str, ...] = ()):
+    """The projet's progress in ``campagne`` with its coverage, overall or grouped ``par``
+    axe or objective numbers: one query. A closed review reads only its own rows."""
+    if campagne is not None and campagne.est_close:
+        lignes = campagne.lignes_figees().annotate(
+            evaluee=models.ExpressionWrapper(
+                ~Q(appreciation=""), output_field=models.BooleanField()
+            ),
+            axe_numero=F("numero_axe"),
+            objectif_numero=F("numero_objectif"),
+        )
+    else:
+        lignes = avancement_sans_cloture(Action.objects.du_projet(projet), campagne).annotate(
+            axe_numero=F("objectif__axe__numero"), objectif_numero=F("objectif__numero")
+        )
+    return _agreger(lignes, campagne, par)
+
+
+def avancement_sans_cloture(actions, campagne: "Campagne | None"):
+    """The progress rule computed from the evaluations (an open review, or the closing that
+    writes it down): see ``Campagne.avancement_des_actions``. Without a review, a réalisée
+    action counts 100 and any other 0."""
+    if campagne is None:
+        taux_bilan = Value(None, output_field=models.IntegerField())
+        statut_bilan = F("statut")
+        report = report_annee = Value(None, output_field=models.IntegerField())
+        annee = None
+    else:
+        ici = Evaluation.objects.filter(campagne=campagne, action=OuterRef("pk")).exclude(
+            appreciation=""
+        )
+        close = Q(campagne__statut=StatutCampagne.CLOSE)
+        anterieures = (
+            Evaluation.objects.filter(
+                action=OuterRef("pk"),
+                campagne__projet_id=campagne.projet_id,
+                campagne__annee__lt=campagne.annee,
+            )
+            .filter((close & Q(avancement_annee__isnull=False)) | (~close & ~Q(appreciation="")))
+            .annotate(
+                valeur=Case(When(close, then=F("avancement")), default=F("taux_realisation")),
+                annee_valeur=Case(
+                    When(close, then=F("avancement_annee")), default=F("campagne__annee")
+                ),
+            )
+            .order_by("-campagne__annee", "-pk")
+        )
+        taux_bilan = Subquery(ici.values("taux_realisation")[:1])
+        statut_bilan = Coalesce(Subquery(ici.values("statut")[:1]), F("statut"))
+        report = Subquery(anterieures.values("valeur")[:1])
+        report_annee = Subquery(anterieures.values("annee_valeur")[:1])
+        annee = campagne.annee
+    entier = models.IntegerField()
+    actions = actions.annotate(
+        taux_bilan=taux_bilan, statut_bilan=statut_bilan, report=report, report_annee=report_annee
+    )
+    abandonnee = Q(statut_bilan=StatutAction.ABANDONNEE)
+    evaluee = Q(taux_bilan__isnull=False)
+    return actions.annotate(
+        avancement=Case(
+            When(abandonnee, then=Value(None)),
+            When(statut_bilan=StatutAction.REALISEE, then=Value(100)),
+            When(evaluee, then=F("taux_bilan")),
+            default=Coalesce(F("report"), Value(0)),
+            output_field=entier,
+        ),
+        avancement_annee=Case(
+            When(abandonnee, then=Value(None)),
+            When(evaluee, then=Value(annee)),
+            When(statut_bilan=StatutAction.REALISEE, then=Value(None)),
+            default=F("report_annee"),
+            output_field=entier,
+        ),
+        evaluee=Case(When(evaluee, then=Value(True)), default=Value(False)),
+        dans_bilan=Value(campagne is not None),
+    )
+
 
 class EvaluationQuerySet(models.QuerySet):
     def saisies(self) -> "EvaluationQuerySet":
@@ -80,8 +399,15 @@ class EvaluationQuerySet(models.QuerySet):
         prepares empty ones, which do not count as evaluated."""
         return self.exclude(appreciation="")
 
-    def a_saisir(self) -> "EvaluationQuerySet":
-        return self.filter(appreciation="")
+    def de_la_fiche(self, action) -> "EvaluationQuerySet":
+        """The evaluations of ``action`` shown on its fiche, newest first, with their campaign
+        and measures: two queries."""
+        return (
+            self.filter(action=action)
+            .select_related("campagne")
+            .prefetch_related(models.Prefetch("mesures", queryset=Mesure.objects.order_by("pk")))
+            .order_by("-campagne__annee", "-pk")
+        )
 
     def pour_formulaire(self, action, campagne: Campagne) -> "EvaluationQuerySet":
         """What the evaluation form reads: the evaluations of ``action`` in ``campagne`` and in
@@ -105,9 +431,11 @@ class Evaluation(VersionedModel):
     )
     action = models.ForeignKey(
         "actions.Action",
-        on_delete=models.CASCADE,
+        on_delete=cascade_sauf_bilan_clos,
+        null=True,
         related_name="evaluations",
         verbose_name="action",
+        help_text="Vide pour la ligne d'un bilan clos dont la fiche a été supprimée depuis.",
     )
     statut = models.CharField(
         "statut à la date de l'évaluation",
@@ -135,6 +463,59 @@ class Evaluation(VersionedModel):
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
+    # The snapshot a closing writes (empty while the review is open): the fiche as it was,
+    # and the avancement counted. A closed review's page and dossier read only these.
+    numero_axe = models.PositiveSmallIntegerField("n° de l'axe à la clôture", null=True, blank=True)
+    intitule_axe = models.CharField("axe à la clôture", max_length=200, blank=True)
+    couleur_axe = models.CharField("couleur de l'axe à la clôture", max_length=7, blank=True)
+    numero_objectif = models.PositiveSmallIntegerField(
+        "n° de l'objectif à la clôture", null=True, blank=True
+    )
+    intitule_objectif = models.CharField("objectif à la clôture", max_length=250, blank=True)
+    numero_action = models.PositiveSmallIntegerField(
+        "n° de l'action à la clôture", null=True, blank=True
+    )
+    intitule_action = models.CharField(
+        "intitulé de l'action à la clôture", max_length=250, blank=True
+    )
+    pilote_nom = models.CharField("pilote à la clôture", max_length=150, blank=True)
+    statut_fiche = models.CharField(
+        "statut de la fiche à la clôture", max_length=20, choices=StatutAction.choices, blank=True
+    )
+    echeance_fiche = models.DateField("échéance de la fiche à la clôture", null=True, blank=True)
+    motif_abandon_fiche = models.TextField("motif d'abandon à la clôture", blank=True)
+    statut_bilan = models.CharField(
+        "statut compté au bilan", max_length=20, choices=StatutAction.choices, blank=True
+    )
+    avancement = models.PositiveSmallIntegerField(
+        "avancement compté (%)",
+        null=True,
+        blank=True,
+        help_text="Vide pour une action hors avancement."
+    )
+    avancement_annee = models.PositiveSmallIntegerField(
+        "année du bilan d'où vient l'avancement", null=True, blank=True
+    )
+    action_nouvelle = models.BooleanField("action décidée lors de ce bilan", default=False)
+
+    CHAMPS_FIGES = (
+        "numero_axe",
+        "intitule_axe",
+        "couleur_axe",
+        "numero_objectif",
+        "intitule_objectif",
+        "numero_action",
+        "intitule_action",
+        "pilote_nom",
+        "statut_fiche",
+        "echeance_fiche",
+        "motif_abandon_fiche",
+        "statut_bilan",
+        "avancement",
+        "avancement_annee",
+        "action_nouvelle",
+    )
+
     history = HistoricalRecords(verbose_name="historique de l'évaluation")
     objects = EvaluationQuerySet.as_manager()
 
@@ -159,6 +540,11 @@ class Evaluation(VersionedModel):
                 name="evaluations_evaluation_taux_0_100",
                 violation_error_message="Le taux de réalisation doit être compris entre 0 et 100.",
             ),
+            models.CheckConstraint(
+                condition=~Q(statut=StatutAction.REALISEE) | Q(taux_realisation=100),
+                name="evaluations_evaluation_realisee_100",
+                violation_error_message="Une action réalisée a un taux de réalisation de 100 %.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +553,31 @@ class Evaluation(VersionedModel):
     @property
     def est_saisie(self) -> bool:
         return bool(self.appreciation)
+
+    @property
+    def code_fige(self) -> str:
+        """The fiche's number at the closing, "2.3.1"."""
+        return f"{self.numero_axe}.{self.numero_objectif}.{self.numero_action}"
+
+    def figer(self, fiche) -> None:
+        """Copy onto this row what the closing prints forever: ``fiche`` annotated by
+        ``avancement_sans_cloture`` (with objective, axe and pilote selected)."""
+        objectif = fiche.objectif
+        self.numero_axe = objectif.axe.numero
+        self.intitule_axe = objectif.axe.intitule
+        self.couleur_axe = objectif.axe.couleur
+        self.numero_objectif = objectif.numero
+        self.intitule_objectif = objectif.intitule
+        self.numero_action = fiche.numero
+        self.intitule_action = fiche.intitule
+        self.pilote_nom = nom_affiche(fiche.pilote) if fiche.pilote_id else ""
+        self.statut_fiche = fiche.statut
+        self.echeance_fiche = fiche.echeance
+        self.motif_abandon_fiche = fiche.motif_abandon
+        self.statut_bilan = fiche.statut_bilan
+        self.avancement = fiche.avancement
+        self.avancement_annee = fiche.avancement_annee
+        self.action_nouvelle = fiche.nouvelle
 
     @property
     def raison_pour_la_fiche(self) -> str:
@@ -180,14 +591,37 @@ class Mesure(models.Model):
     )
     indicateur = models.ForeignKey(
         "actions.Indicateur",
-        on_delete=models.CASCADE,
+        on_delete=cascade_sauf_bilan_clos,
+        null=True,
         related_name="mesures",
         verbose_name="indicateur",
+        help_text="Vide pour la mesure d'un bilan clos dont l'indicateur a été supprimé depuis.",
     )
     valeur_realisee = models.DecimalField(
         "valeur réalisée", max_digits=12, decimal_places=2, null=True, blank=True
     )
     commentaire = models.TextField("commentaire", blank=True)
+
+    # The indicator as it was when the review closed (empty while it is open).
+    indicateur_libelle = models.CharField("indicateur à la clôture", max_length=250, blank=True)
+    indicateur_type = models.CharField(
+        "type à la clôture", max_length=20, choices=TypeIndicateur.choices, blank=True
+    )
+    indicateur_unite = models.CharField("unité à la clôture", max_length=50, blank=True)
+    indicateur_cible = models.DecimalField(
+        "valeur cible à la clôture", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    indicateur_sens = models.CharField(
+        "sens à la clôture", max_length=10, choices=SensIndicateur.choices, blank=True
+    )
+
+    CHAMPS_FIGES = (
+        "indicateur_libelle",
+        "indicateur_type",
+        "indicateur_unite",
+        "indicateur_cible",
+        "indicateur_sens",
+    )
 
     history = HistoricalRecords(verbose_name="historique des mesures")
 
@@ -205,24 +639,29 @@ class Mesure(models.Model):
 
     def __str__(self) -> str:
         valeur = "—" if self.valeur_realisee is None else self.valeur_realisee
-        return f"{self.indicateur} : {valeur}"
+        return f"{self.indicateur_libelle or self.indicateur} : {valeur}"
+
+    def figer(self) -> None:
+        """Copy the indicator onto the measure (its review is closing)."""
+        indicateur = self.indicateur
+        self.indicateur_libelle = indicateur.libelle
+        self.indicateur_type = indicateur.type
+        self.indicateur_unite = indicateur.unite
+        self.indicateur_cible = indicateur.valeur_cible
+        self.indicateur_sens = indicateur.sens
 
     @property
     def atteinte(self) -> Decimal | None:
-        """valeur réalisée / valeur cible, in percent; None without a positive target."""
-        cible = self.indicateur.valeur_cible
-        if self.valeur_realisee is None or not cible:
-            return None
-        return (self.valeur_realisee / cible * 100).quantize(Decimal("1"))
+        """The attainment of this value: against the indicator as it was at the closing for
+        a closed review, as it is now otherwise (see ``Indicateur.atteinte``)."""
+        if self.indicateur_libelle:
+            return atteinte(self.valeur_realisee, self.indicateur_cible, self.indicateur_sens)
+        return self.indicateur.atteinte(self.valeur_realisee)
 
 
 class ReunionQuerySet(models.QuerySet):
     def with_list_related_data(self) -> "ReunionQuerySet":
         """Axes in number order and partners in name order, one query each for all the rows."""
-        from actions.models import Partenaire
-        from axes.models import Axe
-        from projet_social.search import cle_de_tri
-
         return self.select_related("campagne").prefetch_related(
             models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
             models.Prefetch(
@@ -252,7 +691,7 @@ class ReunionQuerySet(models.QuerySet):
         )
 
 
-class Reunion(models.Model):
+class Reunion(VersionedModel):
     projet = models.ForeignKey(
         "axes.ProjetSocial",
         on_delete=models.CASCADE,
@@ -288,6 +727,13 @@ class Reunion(models.Model):
         verbose_name="partenaires présents",
     )
     compte_rendu = models.TextField("compte rendu", blank=True)
+    # Written when its review closes: the partners and axes as they were then.
+    partenaires_cloture = models.JSONField(
+        "partenaires présents, à la clôture du bilan", default=list, blank=True, editable=False
+    )
+    axes_cloture = models.JSONField(
+        "axes abordés, à la clôture du bilan", default=list, blank=True, editable=False
+    )
 
     history = HistoricalRecords(
         verbose_name="historique de la réunion", m2m_fields=["axes", "partenaires"]
@@ -314,3 +760,25 @@ class Reunion(models.Model):
     @property
     def nb_participants(self) -> int:
         return sum(getattr(self, champ) for champ in self.CATEGORIES)
+
+
+class ActionDecidee(models.Model):
+    """An action that the réunion partenariale of a review decided (one review at most)."""
+
+    campagne = models.ForeignKey(
+        Campagne, on_delete=models.CASCADE, related_name="decisions_d_actions", verbose_name="bilan"
+    )
+    action = models.OneToOneField(
+        "actions.Action",
+        on_delete=models.CASCADE,
+        related_name="decision",
+        verbose_name="action",
+    )
+
+    class Meta:
+        verbose_name = "action décidée lors d'un bilan"
+        verbose_name_plural = "actions décidées lors d'un bilan"
+        ordering = ["campagne", "action", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} – décidée lors du {self.campagne}"

@@ -1,7 +1,7 @@
 """The yearly review (bilan annuel) as a whole: opening a campaign with its empty evaluations,
-closing and reopening it, and reading it line by line, as it is now (open campaign) or as it was
-when it closed (closed campaign: the fiches and evaluations are read from their history, so the
-page and the printed dossier of that year never change)."""
+and reading it line by line: as it is now (open campaign), or from the rows its closing wrote
+(closed campaign: its page and dossier never change). Closing and reopening are
+``Campagne.clore`` and ``Campagne.rouvrir``; progress is ``Campagne.avancement*``."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -9,28 +9,17 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
 from actions.enums import StatutAction
-from actions.models import Action
-from axes.models import Axe, Objectif, ProjetSocial
+from actions.models import ORDRE_CODE, Action
+from axes.models import ProjetSocial
 from evaluations.enums import Appreciation, StatutCampagne
-from evaluations.models import Campagne, Evaluation
+from evaluations.models import ActionDecidee, Avancement, Campagne, Evaluation
+from projet_social.utilisateurs import nom_affiche
 
-HistoricalAction = Action.history.model
-HistoricalEvaluation = Evaluation.history.model
-
-
-def nom_utilisateur(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
-
-
-# --- Opening, preparing, closing, reopening -------------------------------------------------
+# --- Opening and preparing -----------------------------------------------------------------
 
 
 def actions_sans_evaluation(campagne: Campagne):
@@ -43,7 +32,8 @@ def actions_sans_evaluation(campagne: Campagne):
 
 
 def preparer_evaluations(campagne: Campagne, user: AbstractBaseUser | None = None) -> int:
-    """Create an empty evaluation (no appréciation, taux 0, the fiche's statut) for every
+    """Create an empty evaluation (no appréciation, the fiche's statut, taux 0 or 100 for a
+    réalisée one) for every
     action of the projet that is not abandoned and has none in ``campagne``; each gets its
     history row. Returns how many were created."""
     with transaction.atomic():
@@ -52,7 +42,7 @@ def preparer_evaluations(campagne: Campagne, user: AbstractBaseUser | None = Non
                 campagne=campagne,
                 action_id=action_id,
                 statut=statut,
-                taux_realisation=0,
+                taux_realisation=100 if statut == StatutAction.REALISEE else 0,
                 appreciation="",
             )
             for action_id, statut in actions_sans_evaluation(campagne)
@@ -84,133 +74,6 @@ def ouvrir_campagne(
     return campagne, nombre
 
 
-def clore_campagne(campagne: Campagne) -> None:
-    """Freeze the campaign: from now on its page and dossier show the fiches as they are.
-    The caller locks the row and checks that the campaign is open, in its transaction."""
-    campagne.statut = StatutCampagne.CLOSE
-    campagne.closed_at = timezone.now()
-    campagne._change_reason = "Clôture du bilan"
-    campagne.save()
-
-
-def rouvrir_campagne(campagne: Campagne, user: AbstractBaseUser) -> None:
-    """Reopen a closed campaign (administrators): a recorded act; the next closing dates the
-    frozen dossier again. The caller locks the row, as for closing."""
-    campagne.statut = StatutCampagne.OUVERTE
-    campagne.closed_at = None
-    campagne._change_reason = f"Réouverture par {nom_utilisateur(user)}"
-    campagne.save()
-
-
-# --- The campaign as it was when it closed --------------------------------------------------
-
-
-def _a_la_date(historique, moment: datetime.datetime):
-    """The latest historical row of each object at ``moment``, objects deleted by then left
-    out: one query (a correlated subquery picks each object's latest row)."""
-    derniere = (
-        historique.filter(id=OuterRef("id"), history_date__lte=moment)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    return historique.filter(history_id=Subquery(derniere)).exclude(history_type="-")
-
-
-def fiches_a_la_cloture(campagne: Campagne) -> dict[int, Any]:
-    """{action id: HistoricalAction} — each fiche of the projet as it was when ``campagne``
-    closed, with its objective, axe and pilote (one query). Fiches created after the closing
-    are absent; a fiche deleted since is still there."""
-    if campagne.closed_at is None:
-        return {}
-    fiches = (
-        _a_la_date(HistoricalAction.objects.all(), campagne.closed_at)
-        .filter(objectif__axe__projet_id=campagne.projet_id)
-        .select_related("objectif__axe", "pilote")
-        .order_by("objectif__axe__numero", "objectif__numero", "numero", "id")
-    )
-    return {fiche.id: fiche for fiche in fiches}
-
-
-def annoter_progression(campagnes):
-    """Annotate ``nb_evaluees`` and ``nb_a_evaluer`` on campaigns, counted as the campaign
-    page counts them (see ``LigneBilan.etat``), in one query whatever the number of campaigns:
-
-    - evaluated: an appréciation chosen;
-    - to evaluate: an evaluation without appréciation whose statut is not abandonnée, plus
-      every action of the projet, not abandoned, without an evaluation in the campaign —
-      today's fiches for an open campaign, the fiches as at the closing for a closed one.
-
-    Evaluations are counted from the table: a closed campaign's are frozen (except those of
-    a fiche deleted since, which the page still shows from the history)."""
-    encours = [statut for statut in StatutAction.values if statut != StatutAction.ABANDONNEE]
-    campagne, closed_at = OuterRef(OuterRef("pk")), OuterRef(OuterRef("closed_at"))
-
-    sans_evaluation_ouverte = (
-        Action.objects.filter(objectif__axe__projet=OuterRef("projet"), statut__in=encours)
-        .filter(~Exists(Evaluation.objects.filter(campagne=campagne, action=OuterRef("pk"))))
-        .order_by()
-        .values("objectif__axe__projet")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    derniere = (
-        HistoricalAction.objects.filter(id=OuterRef("id"), history_date__lte=closed_at)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    evaluee_a_la_cloture = HistoricalEvaluation.objects.filter(
-        campagne_id=campagne, action_id=OuterRef("id"), history_date__lte=closed_at
-    )
-    sans_evaluation_close = (
-        HistoricalAction.objects.filter(
-            objectif__axe__projet=OuterRef("projet"),
-            history_id=Subquery(derniere),
-            statut__in=encours,
-        )
-        .exclude(history_type="-")
-        .filter(~Exists(evaluee_a_la_cloture))
-        .order_by()
-        .values("objectif__axe__projet")
-        .annotate(n=Count("history_id"))
-        .values("n")
-    )
-    sans_evaluation = Case(
-        When(
-            statut=StatutCampagne.CLOSE,
-            then=Coalesce(Subquery(sans_evaluation_close, output_field=IntegerField()), 0),
-        ),
-        default=Coalesce(Subquery(sans_evaluation_ouverte, output_field=IntegerField()), 0),
-    )
-
-    # Correlated subqueries rather than a JOIN + GROUP BY: grouped, the CASE above would be
-    # evaluated once per joined evaluation row (seconds on a plan of 400 actions).
-    def compter(**filtre) -> Coalesce:
-        evaluations = (
-            Evaluation.objects.filter(campagne=OuterRef("pk"), **filtre)
-            .order_by()
-            .values("campagne")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(evaluations, output_field=IntegerField()), 0)
-
-    return campagnes.annotate(
-        nb_evaluees=compter(appreciation__in=Appreciation.values),
-        nb_a_evaluer=compter(appreciation="", statut__in=encours) + sans_evaluation,
-    )
-
-
-def evaluations_a_la_cloture(campagne: Campagne) -> dict[int, Any]:
-    """{action id: HistoricalEvaluation} — the campaign's evaluations when it closed (one
-    query), including those of fiches deleted since (deleting a fiche deletes its evaluations)."""
-    if campagne.closed_at is None:
-        return {}
-    evaluations = _a_la_date(
-        HistoricalEvaluation.objects.filter(campagne_id=campagne.pk), campagne.closed_at
-    )
-    return {evaluation.action_id: evaluation for evaluation in evaluations}
-
-
 # --- The lines of the review ----------------------------------------------------------------
 
 
@@ -230,54 +93,46 @@ class Etat:
 
 @dataclass
 class LigneBilan:
-    """One action in a campaign: the fiche (today's, or as at the closing) and its evaluation
-    (an Evaluation, a HistoricalEvaluation for a closed campaign, or None)."""
+    """One action in a review: what the page, its filters and the dossier show of it, read
+    from today's fiche and evaluation (open review) or from the closed review's row."""
 
-    action_id: int
-    numero: int
+    action_id: int | None
+    code: str
     intitule: str
-    objectif: Objectif
-    pilote: Any
+    numero_axe: int
+    intitule_axe: str
+    couleur_axe: str
+    code_objectif: str
+    intitule_objectif: str
+    pilote_id: int | None
+    pilote_nom: str
     statut_fiche: str
     echeance: datetime.date | None
-    motif_abandon: str
-    campagne_origine_id: int | None
+    statut: str
+    avancement: int | None
+    avancement_annee: int | None
+    evaluee: bool
+    nouvelle: bool
+    annee: int
     evaluation: Any = None
-    fiche_existe: bool = True
     peut_evaluer: bool = False
+    motif_abandon: str = ""
 
     @property
-    def pilote_id(self) -> int | None:
-        return self.pilote.pk if self.pilote is not None else None
-
-    @property
-    def axe(self) -> Axe:
-        return self.objectif.axe
-
-    @property
-    def code(self) -> str:
-        return f"{self.objectif.code}.{self.numero}"
-
-    @property
-    def statut(self) -> str:
-        """The statut at the date of the campaign: the evaluation's, else the fiche's."""
-        return self.evaluation.statut if self.evaluation is not None else self.statut_fiche
+    def fiche_existe(self) -> bool:
+        return self.action_id is not None
 
     @property
     def statut_libelle(self) -> str:
         return StatutAction(self.statut).label
 
     @property
-    def est_saisie(self) -> bool:
-        return self.evaluation is not None and bool(self.evaluation.appreciation)
-
-    @property
     def hors_avancement(self) -> bool:
-        return self.statut == StatutAction.ABANDONNEE
+        return self.avancement is None
 
     @property
     def etat(self) -> str:
-        if self.est_saisie:
+        if self.evaluee:
             return Etat.EVALUEE
         if self.hors_avancement:
             return Etat.NON_CONCERNEE
@@ -288,9 +143,13 @@ class LigneBilan:
         return Etat.LIBELLES[self.etat]
 
     @property
+    def origine_avancement(self) -> str:
+        """Where the figure comes from, shown beside it: "" when evaluated in this review."""
+        return origine_avancement(self.avancement, self.avancement_annee, self.statut, self.annee)
+
+    @property
     def taux(self) -> int | None:
-        """The evaluation's taux; None without an evaluation (counts 0 in the averages)."""
-        return self.evaluation.taux_realisation if self.evaluation is not None else None
+        return self.avancement
 
     @property
     def appreciation(self) -> str:
@@ -300,112 +159,122 @@ class LigneBilan:
     def appreciation_libelle(self) -> str:
         return Appreciation(self.appreciation).label if self.appreciation else ""
 
-    @property
-    def pilote_nom(self) -> str:
-        return nom_utilisateur(self.pilote) if self.pilote is not None else ""
 
-
-def _ligne(fiche, evaluation, *, fiche_existe: bool = True) -> LigneBilan:
-    return LigneBilan(
-        action_id=fiche.id,
-        numero=fiche.numero,
-        intitule=fiche.intitule,
-        objectif=fiche.objectif,
-        pilote=fiche.pilote,
-        statut_fiche=fiche.statut,
-        echeance=fiche.echeance,
-        motif_abandon=fiche.motif_abandon,
-        campagne_origine_id=fiche.campagne_origine_id,
-        evaluation=evaluation,
-        fiche_existe=fiche_existe,
-    )
+def origine_avancement(
+    avancement: int | None, annee_source: int | None, statut: str, annee: int | None
+) -> str:
+    """ "repris du Bilan 2024", "non évaluée", "réalisée" or "" (evaluated in the review
+    ``annee``): how every screen labels an action's avancement."""
+    if avancement is None:
+        return "hors avancement"
+    if annee_source is not None and annee_source == annee:
+        return ""
+    if annee_source is not None:
+        return f"repris du Bilan {annee_source}"
+    if statut == StatutAction.REALISEE:
+        return "réalisée"
+    return "non évaluée"
 
 
 def lignes_du_bilan(campagne: Campagne) -> list[LigneBilan]:
-    """Every action of the campaign in code order, in a fixed number of queries.
-
-    Open campaign: today's fiches and evaluations (two queries). Closed campaign: the fiches
-    and evaluations as they were at the closing (two queries) and which fiches still exist
-    (one query, for the links)."""
+    """Every action of the review in code order, in a fixed number of queries: a closed
+    review's rows (one query); an open review's fiches with their avancement and
+    evaluations (two queries)."""
     if campagne.est_close:
-        fiches = fiches_a_la_cloture(campagne)
-        evaluations = evaluations_a_la_cloture(campagne)
-        existantes = set(Action.objects.filter(pk__in=list(fiches)).values_list("pk", flat=True))
         return [
-            _ligne(fiche, evaluations.get(pk), fiche_existe=pk in existantes)
-            for pk, fiche in fiches.items()
+            LigneBilan(
+                action_id=ligne.action_id,
+                code=ligne.code_fige,
+                intitule=ligne.intitule_action,
+                numero_axe=ligne.numero_axe,
+                intitule_axe=ligne.intitule_axe,
+                couleur_axe=ligne.couleur_axe,
+                code_objectif=f"{ligne.numero_axe}.{ligne.numero_objectif}",
+                intitule_objectif=ligne.intitule_objectif,
+                pilote_id=None,
+                pilote_nom=ligne.pilote_nom,
+                statut_fiche=ligne.statut_fiche,
+                echeance=ligne.echeance_fiche,
+                statut=ligne.statut_bilan,
+                avancement=ligne.avancement,
+                avancement_annee=ligne.avancement_annee,
+                evaluee=bool(ligne.appreciation),
+                nouvelle=ligne.action_nouvelle,
+                annee=campagne.annee,
+                evaluation=ligne,
+                motif_abandon=ligne.motif_abandon_fiche,
+            )
+            for ligne in campagne.lignes_figees()
         ]
     actions = (
-        Action.objects.du_projet(campagne.projet_id)
-        .select_related("objectif__axe", "pilote")
-        .order_by("objectif__axe__numero", "objectif__numero", "numero", "pk")
+        campagne.avancement_des_actions(
+            Action.objects.du_projet(campagne.projet_id).select_related("objectif__axe", "pilote")
+        )
+        .annotate(
+            nouvelle=Exists(ActionDecidee.objects.filter(campagne=campagne, action=OuterRef("pk")))
+        )
+        .order_by(*ORDRE_CODE)
     )
     evaluations = {
         evaluation.action_id: evaluation
         for evaluation in Evaluation.objects.filter(campagne=campagne).order_by()
     }
-    return [_ligne(action, evaluations.get(action.pk)) for action in actions]
+    return [
+        LigneBilan(
+            action_id=action.pk,
+            code=action.code,
+            intitule=action.intitule,
+            numero_axe=action.objectif.axe.numero,
+            intitule_axe=action.objectif.axe.intitule,
+            couleur_axe=action.objectif.axe.couleur,
+            code_objectif=action.objectif.code,
+            intitule_objectif=action.objectif.intitule,
+            pilote_id=action.pilote_id,
+            pilote_nom=nom_affiche(action.pilote) if action.pilote_id else "",
+            statut_fiche=action.statut,
+            echeance=action.echeance,
+            statut=action.statut_bilan,
+            avancement=action.avancement,
+            avancement_annee=action.avancement_annee,
+            evaluee=action.evaluee,
+            nouvelle=action.nouvelle,
+            annee=campagne.annee,
+            evaluation=evaluations.get(action.pk),
+            motif_abandon=action.motif_abandon,
+        )
+        for action in actions
+    ]
 
 
 @dataclass
-class Progression:
-    """Evaluated / to evaluate, and the mean taux, for the whole campaign or one axe."""
+class AxeDuBilan:
+    """An axe as the review shows it (as it was at the closing for a closed review)."""
 
-    evaluees: int = 0
-    a_evaluer: int = 0
-    moyenne: float | None = None
-    axe: Axe | None = None
-    sans_evaluation: int = 0
+    numero: int
+    intitule: str
+    couleur: str
+    avancement: Avancement
 
-    @property
-    def total(self) -> int:
-        return self.evaluees + self.a_evaluer
-
-    @property
-    def pourcentage(self) -> float | None:
-        return 100 * self.evaluees / self.total if self.total else None
-
-    def compter(self, ligne: LigneBilan) -> None:
-        if ligne.etat == Etat.EVALUEE:
-            self.evaluees += 1
-        elif ligne.etat == Etat.A_EVALUER:
-            self.a_evaluer += 1
-            if ligne.evaluation is None:
-                self.sans_evaluation += 1
+    def __str__(self) -> str:
+        return f"Axe {self.numero} : {self.intitule}"
 
 
-def moyenne_des_taux(lignes: list[LigneBilan]) -> float | None:
-    """The progress rule of DOMAIN.md applied to lines (for a closed campaign, whose fiches
-    come from the history): mean taux, 0 without an evaluation, abandoned actions left out.
-    Open campaigns use ``ActionQuerySet.avancement`` / ``avancement_par`` (SQL) instead."""
-    taux = [ligne.taux or 0 for ligne in lignes if not ligne.hors_avancement]
-    return sum(taux) / len(taux) if taux else None
-
-
-def progression(
-    campagne: Campagne, lignes: list[LigneBilan], axes: list[Axe]
-) -> tuple[Progression, list[Progression]]:
-    """The progress of the whole campaign and of each axe (counts from the lines; means from
-    SQL for an open campaign, from the lines as at the closing for a closed one)."""
-    total = Progression()
-    par_axe = {axe.pk: Progression(axe=axe) for axe in axes}
-    lignes_par_axe: dict[int, list[LigneBilan]] = {axe.pk: [] for axe in axes}
+def axes_du_bilan(campagne: Campagne, lignes: list[LigneBilan]) -> list[AxeDuBilan]:
+    """The axes of the review's lines, each with its progress (one query)."""
+    par_axe = campagne.avancement_par_axe()
+    axes = {}
     for ligne in lignes:
-        total.compter(ligne)
-        if ligne.axe.pk in par_axe:
-            par_axe[ligne.axe.pk].compter(ligne)
-            lignes_par_axe[ligne.axe.pk].append(ligne)
-    if campagne.est_close:
-        total.moyenne = moyenne_des_taux(lignes)
-        for pk, progression_axe in par_axe.items():
-            progression_axe.moyenne = moyenne_des_taux(lignes_par_axe[pk])
-    else:
-        actions = Action.objects.du_projet(campagne.projet_id)
-        total.moyenne = actions.avancement(campagne)
-        moyennes = actions.avancement_par("objectif__axe", campagne)
-        for pk, progression_axe in par_axe.items():
-            progression_axe.moyenne = moyennes.get(pk)
-    return total, list(par_axe.values())
+        if ligne.numero_axe not in axes:
+            axes[ligne.numero_axe] = AxeDuBilan(
+                numero=ligne.numero_axe,
+                intitule=ligne.intitule_axe,
+                couleur=ligne.couleur_axe,
+                avancement=par_axe.get(
+                    ligne.numero_axe,
+                    Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne),
+                ),
+            )
+    return sorted(axes.values(), key=lambda axe: axe.numero)
 
 
 @dataclass
@@ -418,16 +287,16 @@ class Decisions:
     nouvelles: list[LigneBilan] = field(default_factory=list)
 
 
-def decisions(campagne: Campagne, lignes: list[LigneBilan]) -> Decisions:
+def decisions(lignes: list[LigneBilan]) -> Decisions:
     """Réajustées: réajustements proposés written; reportées: statut reportée or a new
-    échéance; abandonnées: statut abandonnée in the evaluation; nouvelles: actions whose
-    fiche names this campaign as its origin."""
+    échéance; abandonnées: statut abandonnée in the evaluation; nouvelles: actions the
+    review decided."""
     resultat = Decisions()
     for ligne in lignes:
         evaluation = ligne.evaluation
-        if ligne.campagne_origine_id == campagne.pk:
+        if ligne.nouvelle:
             resultat.nouvelles.append(ligne)
-        if evaluation is None:
+        if evaluation is None or not ligne.evaluee:
             continue
         if evaluation.reajustements.strip():
             resultat.reajustees.append(ligne)

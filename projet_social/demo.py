@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -54,6 +55,7 @@ from axes.enums import StatutProjet
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation, Mesure, Reunion
+from evaluations.reprise import figer_depuis_l_historique
 from projet_social import roles
 from projet_social.versioning import VersionedModel
 
@@ -264,6 +266,16 @@ class _Chargeur:
             self.charger_campagne(projet, campagne)
         for reunion in self.donnees["reunions"]:
             self.charger_reunion(projet, reunion)
+        # A closed review is loaded closed, its history back-dated: write its snapshot from
+        # that history, as of its closing (once: a second load finds it written).
+        a_figer = [
+            campagne.pk
+            for campagne in self.campagnes.values()
+            if campagne.est_close
+            and not campagne.evaluations.filter(numero_axe__isnull=False).exists()
+        ]
+        if a_figer:
+            figer_depuis_l_historique(django_apps, campagnes=a_figer)
         return projet
 
     def charger_comptes(self) -> None:

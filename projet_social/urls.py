@@ -2,20 +2,42 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from projet_social import views
+from actions import urls as actions_urls
+from axes import urls as axes_urls
 from projet_social.connexion import ConnexionView
+from projet_social.views import accueil, suivi
 
 admin.site.site_header = "Projet social – administration"
 admin.site.site_title = "Projet social"
 admin.site.index_title = "Administration du projet social"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", accueil.tableau_de_bord, name="home"),
+    path("healthz", accueil.healthz, name="healthz"),
     path("connexion/", ConnexionView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("axes.urls")),
-    path("actions/", include("actions.urls")),
+    # The screens that gather the apps (see projet_social/views/suivi.py) keep the names of
+    # the apps they show: axes:plan, actions:liste, actions:detail.
+    path(
+        "",
+        include(
+            ([path("plan/", suivi.plan, name="plan"), *axes_urls.urlpatterns], "axes"),
+        ),
+    ),
+    path(
+        "actions/",
+        include(
+            (
+                [
+                    path("", suivi.liste, name="liste"),
+                    path("mes-actions/", suivi.mes_actions, name="mes_actions"),
+                    path("<int:pk>/", suivi.fiche, name="detail"),
+                    *actions_urls.urlpatterns,
+                ],
+                "actions",
+            )
+        ),
+    ),
     path("", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

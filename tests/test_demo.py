@@ -2,7 +2,9 @@
 
 import datetime
 import io
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -16,6 +18,7 @@ from actions.models import Action
 from axes.models import Axe, Objectif, ProjetSocial
 from evaluations.enums import StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation, Reunion
+from evaluations.services import lignes_du_bilan
 from projet_social import roles
 from projet_social.demo import MOT_DE_PASSE_DEMO
 
@@ -151,7 +154,8 @@ def test_deux_campagnes_2024_close_et_2025_ouverte(demo):
     assert ouverte.closed_at is None
     assert Campagne.objects.derniere(demo) == ouverte
 
-    assert 28 <= close.evaluations.count() <= 34
+    assert 28 <= close.evaluations.saisies().count() <= 34
+    assert close.evaluations.count() == 40  # a row for every action, at the closing
     assert 20 <= ouverte.evaluations.count() <= 30
     # Some actions were not evaluated this year: they count 0 in the progress.
     assert Action.objects.du_projet(demo).exclude(evaluations__campagne=ouverte).exists()
@@ -179,10 +183,63 @@ def test_les_statuts_sont_varies_et_des_actions_sont_en_retard(demo):
 
 def test_avancement_calcule_sur_la_demo(demo):
     campagne = Campagne.objects.derniere(demo)
-    assert 0 < demo.avancement() < 100
-    par_axe = [axe.avancement for axe in Axe.objects.du_projet(demo).with_avancement(campagne)]
+    assert 0 < campagne.avancement().moyenne < 100
+    par_axe = [a.moyenne for a in campagne.avancement_par_axe().values()]
     assert all(0 < avancement < 100 for avancement in par_axe)
     assert len(set(par_axe)) == 4
+
+
+def test_aucune_action_realisee_a_0_sur_la_demo(demo):
+    for campagne in Campagne.objects.filter(projet=demo):
+        realisees = campagne.avancement_des_actions().filter(statut_bilan=StatutAction.REALISEE)
+        assert realisees.exists()
+        assert set(realisees.values_list("avancement", flat=True)) == {100}, campagne
+
+
+def test_le_bilan_2024_est_celui_d_avant_l_instantane(demo):
+    """The review page before the snapshots (the code of issue 4 read the history; its lines
+    are kept in tests/evaluations/donnees/bilan_2024_avant.json) and now (its own rows): the
+    same fiches, evaluations and meeting; the figures differ only where the new rule says
+    (none on the demo's 2024, its first review: a non-evaluated action counted 0 then as now)."""
+    avant = json.loads(
+        (Path(__file__).parent / "evaluations/donnees/bilan_2024_avant.json").read_text()
+    )
+    campagne = Campagne.objects.get(projet=demo, annee=2024)
+    lignes = lignes_du_bilan(campagne)
+    apres = [
+        {
+            "code": ligne.code,
+            "intitule": ligne.intitule,
+            "objectif": ligne.code_objectif,
+            "objectif_intitule": ligne.intitule_objectif,
+            "axe": ligne.numero_axe,
+            "pilote": ligne.pilote_nom,
+            "statut": ligne.statut,
+            "statut_fiche": ligne.statut_fiche,
+            "echeance": str(ligne.echeance) if ligne.echeance else None,
+            "etat": ligne.etat,
+            "taux": ligne.avancement if ligne.evaluee else None,
+            "appreciation": ligne.appreciation,
+            "realise": ligne.evaluation.realise,
+            "difficultes": ligne.evaluation.difficultes,
+            "reajustements": ligne.evaluation.reajustements,
+            "nouvelle_echeance": (
+                str(ligne.evaluation.nouvelle_echeance)
+                if ligne.evaluation.nouvelle_echeance
+                else None
+            ),
+        }
+        for ligne in lignes
+    ]
+    assert apres == avant["lignes"]
+    total = campagne.avancement()
+    assert total.evaluees == avant["total"]["evaluees"]
+    assert total.comptees == avant["total"]["evaluees"] + avant["total"]["a_evaluer"]
+    assert total.moyenne == pytest.approx(avant["total"]["moyenne"])
+    for numero, axe in campagne.avancement_par_axe().items():
+        assert axe.moyenne == pytest.approx(avant["par_axe"][str(numero)]["moyenne"])
+    reunion = Reunion.objects.get(campagne=campagne)
+    assert sorted(reunion.partenaires_cloture) == avant["reunions"][0]["partenaires"]
 
 
 def test_les_pilotes_sont_des_comptes_de_role(demo):
@@ -201,13 +258,13 @@ def test_le_bilan_clos_retrouve_les_fiches_telles_qu_a_la_cloture(demo):
     close = Campagne.objects.get(projet=demo, annee=2024)
     fiches = {fiche.pk: fiche for fiche in Action.history.as_of(close.closed_at)}
     assert len(fiches) == 40
-    # The 2024 dossier shows each fiche with the statut its evaluation recorded...
-    for evaluation in close.evaluations.all():
-        assert fiches[evaluation.action_id].statut == evaluation.statut
+    # The 2024 rows hold each fiche as it was at the closing...
+    for ligne in close.evaluations.all():
+        assert fiches[ligne.action_id].statut == ligne.statut_fiche
     # ...even when the fiche moved on since: 2.3.1 was finished in December 2025.
     ateliers = _action("2.3.1")
     assert ateliers.statut == StatutAction.REALISEE
-    assert fiches[ateliers.pk].statut == StatutAction.EN_COURS
+    assert close.evaluations.get(action=ateliers).statut_fiche == StatutAction.EN_COURS
 
 
 def test_les_publics_et_besoins_des_fiches_sont_dans_leur_creation(demo):

@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-AVANT = [("actions", "0002_action_campagne_origine"), ("evaluations", "0001_initial")]
+AVANT = [("axes", "0001_initial"), ("actions", "0001_initial"), ("evaluations", "0001_initial")]
 APRES = [
+    ("axes", "0001_initial"),
     ("actions", "0003_historique_publics_besoins"),
     ("evaluations", "0002_historique_axes_partenaires"),
 ]

@@ -18,7 +18,7 @@ def test_healthz_answers_without_login(client):
 
 @pytest.mark.django_db
 def test_healthz_503_when_database_fails(client):
-    with mock.patch("projet_social.views.connection") as connection:
+    with mock.patch("projet_social.views.accueil.connection") as connection:
         connection.cursor.side_effect = OperationalError("connection refused")
         response = client.get("/healthz")
     assert response.status_code == 503
@@ -59,6 +59,9 @@ def test_login_page_is_french_and_logs_in(client, agent):
 @pytest.mark.django_db
 def test_logout_is_a_post(client, agent):
     client.force_login(agent)
+    # A GET (a link, a prefetch) does not log out.
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get("/").status_code == 200
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get("/").status_code == 302
@@ -102,14 +105,19 @@ def test_home_query_count_does_not_grow(client, elu, django_assert_num_queries):
     campagne = CampagneFactory(projet=projet)
     client.force_login(elu)
     ActionFactory(objectif=objectif)
-    # session, user, projet (view), campagne, statut counts, axes with progress,
-    # projet progress, late count (the header reuses the projet read by the view)
-    with django_assert_num_queries(8):
-        client.get("/")
+    # 1 session, 2 user, 3 projet (view), 4 latest campagne, 5 statut counts, 6 axes with
+    # their number of actions, 7 avancement per axe, 8 avancement of the projet, 9 late count
+    # (the header reuses the projet read by the view)
+    with django_assert_num_queries(9):
+        response = client.get("/")
+    assert response.context["avancement"].couverture == f"0 / 1 action évaluée au {campagne}"
     for _ in range(20):
         EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))
-    with django_assert_num_queries(8):
-        client.get("/")
+    with django_assert_num_queries(9):
+        response = client.get("/")
+    # 20 actions evaluated at 50 %, the first one never evaluated (0): 1 000 / 21 = 47.6 %.
+    assert response.context["avancement"].couverture == f"20 / 21 actions évaluées au {campagne}"
+    assert round(response.context["avancement"].moyenne) == 48
 
 
 @pytest.mark.django_db
@@ -154,5 +162,15 @@ def test_home_shows_the_latest_review_and_its_progress(client, elu):
     client.force_login(elu)
     content = " ".join(client.get("/").content.decode().split())
     assert "Bilan 2025 · campagne ouverte" in content
-    assert "1 action évaluée, 2 à évaluer" in content
+    # Only the first is evaluated (an appréciation chosen): 50 %; the second's evaluation is
+    # prepared but not typed in, the third has none: both count 0. (50 + 0 + 0) / 3 = 17 %.
+    assert "1 action évaluée sur 3 · saisie en cours" in content
+    assert (
+        '<p class="stat-value mb-1">17 %</p> <p class="mb-0">d\'avancement moyen (Bilan 2025)</p>'
+        in content
+    )
+    assert (
+        "1 / 3 actions évaluées au Bilan 2025 · "
+        '<span class="badge text-bg-warning">en cours de saisie</span>'
+    ) in content
     assert reverse("evaluations:campagne", args=[campagne.pk]) in content

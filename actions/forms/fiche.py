@@ -34,20 +34,6 @@ def zone_de_texte(lignes: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": lignes})
 
 
-def prochain_numero(objectif: Objectif, sauf: Action | None = None) -> int:
-    """The next free number in ``objectif``: one past the highest, so numbers are never reused
-    (exports and imports key on them)."""
-    actions = Action.objects.filter(objectif=objectif)
-    if sauf is not None and sauf.pk:
-        actions = actions.exclude(pk=sauf.pk)
-    return (actions.aggregate(plus_haut=Max("numero"))["plus_haut"] or 0) + 1
-
-
-def _message_contrainte(nom: str) -> str:
-    contrainte = next(c for c in Action._meta.constraints if c.name == nom)
-    return str(contrainte.violation_error_message)
-
-
 class ChoixUtilisateur(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
@@ -164,9 +150,11 @@ class ActionCreationForm(ActionForm):
     class Meta(ActionForm.Meta):
         fields = ["objectif", "numero", *ActionForm.Meta.fields]
 
-    def __init__(self, *args, projet: ProjetSocial, **kwargs) -> None:
+    def __init__(self, *args, projet: ProjetSocial, aide_objectif: str = "", **kwargs) -> None:
         super().__init__(*args, projet=projet, **kwargs)
         self.fields["objectif"].queryset = objectifs_du_projet(projet)
+        if aide_objectif:
+            self.fields["objectif"].help_text = aide_objectif
         self.fields["numero"].required = False
         self.fields["numero"].validators.append(
             _entre(1, 32767, "Le numéro de l'action doit être supérieur ou égal à 1.")
@@ -177,20 +165,13 @@ class ActionCreationForm(ActionForm):
             "numéro libre."
         )
         self.order_fields(["objectif", "numero"])
-        if self.instance.campagne_origine is not None:
-            # Set by the view from ?campagne=<pk>; shown here, never taken from the POST.
-            self.fields["objectif"].help_text = (
-                f"Action décidée lors de la réunion partenariale du "
-                f"{self.instance.campagne_origine} : elle y sera listée parmi les actions "
-                "nouvelles. Choisissez son objectif."
-            )
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
         objectif = cleaned_data.get("objectif")
         if objectif is not None and cleaned_data.get("numero") is None:
             if "numero" not in self.errors:
-                cleaned_data["numero"] = prochain_numero(objectif)
+                cleaned_data["numero"] = objectif.prochain_numero_action()
         return cleaned_data
 
 
@@ -447,7 +428,7 @@ class DeplacerForm(forms.Form):
             return cleaned_data
         numero = cleaned_data.get("numero")
         if numero is None:
-            cleaned_data["numero"] = prochain_numero(objectif, sauf=self.action)
+            cleaned_data["numero"] = objectif.prochain_numero_action(sauf=self.action)
             return cleaned_data
         occupant = (
             Action.objects.filter(objectif=objectif, numero=numero)

@@ -32,7 +32,7 @@ def reprendre_l_existant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actions', '0002_action_campagne_origine'),
+        ('actions', '0001_initial'),
         ('axes', '0001_initial'),
     ]
 

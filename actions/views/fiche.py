@@ -1,14 +1,11 @@
 """The fiche projet: reading it (every field and its history), creating and editing it with
 its rows (optimistic locking: no lost update), moving, abandoning and deleting it."""
 
-from collections import defaultdict
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -19,18 +16,14 @@ from actions.forms.fiche import (
     ActionCreationForm,
     ActionForm,
     DeplacerForm,
-    prochain_numero,
 )
 from actions.historique import HISTORIQUE_MAX, Historique, decrire_conflit
 from actions.models import Action
 from axes.models import Objectif, ProjetSocial
-from evaluations.models import Campagne
 from projet_social.permissions import (
     exiger,
-    exiger_campagne_ouverte,
     exiger_modification_action,
     get_projet_courant,
-    peut_evaluer_action,
     peut_modifier_action,
 )
 from projet_social.versioning import ConflitDeVersion
@@ -42,127 +35,26 @@ def _get_action_for_user(request: HttpRequest, pk: int, actions=None) -> Action:
     return get_object_or_404(actions.du_projet(get_projet_courant(request)), pk=pk)
 
 
-# --- Reading ------------------------------------------------------------------------------
+# --- Reading the history -----------------------------------------------------------------
 
 
 @require_safe
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _get_action_for_user(request, pk, Action.objects.pour_fiche())
+def historique(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what and when on the fiche and its rows, as field-level differences (the
+    fiche page shows the last few entries and links here)."""
+    action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
     user = request.user
     if not (user.has_perm("actions.view_action") or peut_modifier_action(user, action)):
         raise PermissionDenied  # a pilote outside the groups still reads the fiche they edit
-    indicateurs = list(action.indicateurs.all())
-    for indicateur in indicateurs:
-        indicateur.atteinte = _atteinte(indicateur.derniere_valeur, indicateur.valeur_cible)
-    evaluations = list(action.evaluations.all())
-    precedente, suivante = _voisines(action)
     return render(
         request,
-        "actions/fiche.html",
+        "actions/fiche_historique.html",
         {
             "action": action,
-            "indicateurs": indicateurs,
-            "evaluations": evaluations,
-            "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
-            "bilans_ouverts": _bilans_ouverts(user, action, evaluations),
-            "budget": _budget_par_annee(action.lignes_budget.all()),
-            "precedente": precedente,
-            "suivante": suivante,
             "historique": Historique(action).entrees(),
             "historique_max": HISTORIQUE_MAX,
-            "peut_modifier": peut_modifier_action(user, action),
-            "peut_deplacer": user.has_perm("actions.change_action"),
-            "peut_supprimer": user.has_perm("actions.delete_action"),
         },
     )
-
-
-def _atteinte(valeur: Decimal | None, cible: Decimal | None) -> Decimal | None:
-    """valeur réalisée / valeur cible in percent; None without a value or a positive target."""
-    if valeur is None or not cible:
-        return None
-    return (valeur / cible * 100).quantize(Decimal("1"))
-
-
-def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
-    """Indicators × campaigns of the action's evaluations (oldest first): the value measured
-    each year, from the mesures prefetched by ``pour_fiche()`` (no query)."""
-    campagnes = sorted(
-        {evaluation.campagne_id: evaluation.campagne for evaluation in evaluations}.values(),
-        key=lambda campagne: (campagne.annee, campagne.pk),
-    )
-    lignes = []
-    for indicateur in indicateurs:
-        mesures = indicateur.mesures.all()
-        par_campagne = {mesure.evaluation.campagne_id: mesure for mesure in mesures}
-        lignes.append(
-            {"indicateur": indicateur, "mesures": [par_campagne.get(c.pk) for c in campagnes]}
-        )
-    return {"campagnes": campagnes, "lignes": lignes}
-
-
-def _bilans_ouverts(user, action: Action, evaluations: list) -> list[tuple]:
-    """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
-    when the user may evaluate the action (one query); nothing for the others."""
-    if not peut_evaluer_action(user, action):
-        return []
-    par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
-    ouvertes = Campagne.objects.du_projet(action.objectif.axe.projet_id).ouvertes()
-    return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
-
-
-def _budget_par_annee(lignes) -> dict:
-    """Budget lines grouped by year with the totals of each year and of the whole fiche."""
-    annees = []
-    par_annee = defaultdict(list)
-    for ligne in lignes:
-        par_annee[ligne.annee].append(ligne)
-    for annee in sorted(par_annee):
-        lignes_annee = par_annee[annee]
-        annees.append(
-            {
-                "annee": annee,
-                "lignes": lignes_annee,
-                "prevu": sum((ligne.montant_prevu for ligne in lignes_annee), Decimal(0)),
-                "realise": _somme_realise(lignes_annee),
-            }
-        )
-    toutes = [ligne for annee in annees for ligne in annee["lignes"]]
-    return {
-        "annees": annees,
-        "prevu": sum((annee["prevu"] for annee in annees), Decimal(0)),
-        "realise": _somme_realise(toutes),
-    }
-
-
-def _somme_realise(lignes) -> Decimal | None:
-    """Sum of the realised amounts; None when no line has one yet (shown "—", not "0")."""
-    montants = [ligne.montant_realise for ligne in lignes if ligne.montant_realise is not None]
-    return sum(montants, Decimal(0)) if montants else None
-
-
-def _voisines(action: Action) -> tuple[Action | None, Action | None]:
-    """The previous and next fiches of the projet in code order (two small queries)."""
-    axe, objectif, numero = action.objectif.axe.numero, action.objectif.numero, action.numero
-    avant = (
-        Q(objectif__axe__numero__lt=axe)
-        | Q(objectif__axe__numero=axe, objectif__numero__lt=objectif)
-        | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__lt=numero)
-    )
-    apres = (
-        Q(objectif__axe__numero__gt=axe)
-        | Q(objectif__axe__numero=axe, objectif__numero__gt=objectif)
-        | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__gt=numero)
-    )
-    voisines = (
-        Action.objects.du_projet(action.objectif.axe.projet_id)
-        .select_related("objectif__axe")
-        .only("intitule", "numero", "objectif__numero", "objectif__axe__numero")
-    )
-    ordre = ["objectif__axe__numero", "objectif__numero", "numero", "pk"]
-    precedente = voisines.filter(avant).order_by(*[f"-{cle}" for cle in ordre]).first()
-    suivante = voisines.filter(apres).order_by(*ordre).first()
-    return precedente, suivante
 
 
 # --- Creating and editing -----------------------------------------------------------------
@@ -174,10 +66,15 @@ def _formulaires(
     projet: ProjetSocial,
     data=None,
     initial: dict | None = None,
+    aide_objectif: str = "",
 ) -> tuple[ActionForm, list]:
     """The fiche's form and its formsets (partners, budget, steps, indicators)."""
-    classe = ActionCreationForm if action._state.adding else ActionForm
-    form = classe(data, instance=action, projet=projet, initial=initial)
+    if action._state.adding:
+        form = ActionCreationForm(
+            data, instance=action, projet=projet, initial=initial, aide_objectif=aide_objectif
+        )
+    else:
+        form = ActionForm(data, instance=action, projet=projet, initial=initial)
     peut_creer_partenaire = request.user.has_perm("actions.add_partenaire")
     formsets = []
     for prefixe, classe_formset in FORMSETS:
@@ -194,8 +91,9 @@ def _valides(form, formsets) -> bool:
     return all(resultats)
 
 
-def _enregistrer(request: HttpRequest, form, formsets, version: int) -> Action:
-    """One transaction: the fiche (conditional on ``version``) and all its rows, or nothing."""
+def _enregistrer(request: HttpRequest, form, formsets, version: int, apres=None) -> Action:
+    """One transaction: the fiche (conditional on ``version``) and all its rows, or nothing;
+    ``apres(action)`` runs in the same transaction."""
     with transaction.atomic():
         action = form.save(commit=False)
         if action._state.adding:
@@ -206,6 +104,8 @@ def _enregistrer(request: HttpRequest, form, formsets, version: int) -> Action:
         for formset in formsets:
             formset.instance = action
             formset.save()
+        if apres is not None:
+            apres(action)
     return action
 
 
@@ -235,30 +135,25 @@ def _objectif_demande(request: HttpRequest, projet: ProjetSocial) -> Objectif | 
     return Objectif.objects.du_projet(projet).select_related("axe").filter(pk=valeur).first()
 
 
-def _campagne_demandee(request: HttpRequest, projet: ProjetSocial) -> Campagne | None:
-    """The campaign named by ?campagne=<pk> (an action decided at its réunion partenariale):
-    404 unless it is one of the projet's, 403 once it is closed (GET and POST alike: the form
-    posts to its own URL, query string included)."""
-    valeur = request.GET.get("campagne")
-    if valeur is None:
-        return None
-    if not valeur.isdigit():
-        raise Http404("Campagne inconnue.")
-    campagne = get_object_or_404(Campagne.objects.du_projet(projet), pk=valeur)
-    exiger_campagne_ouverte(campagne)
-    return campagne
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def creer(request: HttpRequest) -> HttpResponse:
     exiger(request.user, "actions.add_action")
+    return creer_fiche(request)
+
+
+def creer_fiche(request: HttpRequest, *, apres=None, aide_objectif: str = "") -> HttpResponse:
+    """The creation of a fiche, from its form to its page. ``apres(action)`` runs in the
+    saving transaction (the reviews link an action their meeting decided); ``aide_objectif``
+    says so on the form. The caller checks the permissions."""
     projet = get_projet_courant(request)
-    action = Action(campagne_origine=_campagne_demandee(request, projet))
+    action = Action()
     if request.method == "POST":
-        form, formsets = _formulaires(request, action, projet, data=request.POST)
+        form, formsets = _formulaires(
+            request, action, projet, data=request.POST, aide_objectif=aide_objectif
+        )
         if _valides(form, formsets):
             try:
-                action = _enregistrer(request, form, formsets, version=1)
+                action = _enregistrer(request, form, formsets, version=1, apres=apres)
             except IntegrityError:
                 # A concurrent save took the number (or a partner's name) in between.
                 form.add_error(
@@ -266,7 +161,7 @@ def creer(request: HttpRequest) -> HttpResponse:
                     "L'enregistrement a échoué : une autre saisie a pris ce numéro ou ce nom de "
                     "partenaire entre-temps. Vérifiez puis enregistrez à nouveau.",
                 )
-                action = Action(campagne_origine=action.campagne_origine)
+                action = Action()
             else:
                 messages.success(request, "Fiche enregistrée.")
                 return redirect("actions:detail", pk=action.pk)
@@ -274,8 +169,10 @@ def creer(request: HttpRequest) -> HttpResponse:
     initial = {}
     objectif = _objectif_demande(request, projet)
     if objectif is not None:
-        initial = {"objectif": objectif.pk, "numero": prochain_numero(objectif)}
-    form, formsets = _formulaires(request, action, projet, initial=initial)
+        initial = {"objectif": objectif.pk, "numero": objectif.prochain_numero_action()}
+    form, formsets = _formulaires(
+        request, action, projet, initial=initial, aide_objectif=aide_objectif
+    )
     return _rendre_formulaire(request, action, form, formsets)
 
 
@@ -390,8 +287,13 @@ def supprimer(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
     if request.method == "POST":
         code, intitule = action.code, action.intitule
-        with transaction.atomic():
-            action.delete()
+        try:
+            with transaction.atomic():
+                action.delete()
+        except (ProtectedError, RestrictedError) as refus:
+            # A closed review lists it (see evaluations.models.cascade_sauf_bilan_clos).
+            messages.error(request, refus.args[0])
+            return redirect("actions:detail", pk=action.pk)
         messages.success(request, f"Fiche {code} « {intitule} » supprimée.")
         return redirect("actions:liste")
     return render(

@@ -2,10 +2,10 @@
 
 from django import forms
 
-from axes.models import Axe, ProjetSocial
+from axes.models import ProjetSocial
 from evaluations.enums import Appreciation
 from evaluations.models import Campagne
-from evaluations.services import Etat, LigneBilan
+from evaluations.services import AxeDuBilan, Etat, LigneBilan
 
 
 def message_contrainte(nom: str) -> str:
@@ -78,12 +78,12 @@ class CampagneForm(forms.ModelForm):
 class FiltreBilanForm(forms.Form):
     """The filters of the campaign page, kept in the URL (a filtered page is a link).
 
-    The page reads every line of the campaign anyway (the progress figures need them all, and
-    a closed campaign's lines come from the history), so the filters apply to those lines
+    The page reads every line of the campaign anyway (the decisions need them all, and a
+    closed campaign's lines are its own rows), so the filters apply to those lines
     rather than to a queryset: a plain form, not a django-filter FilterSet."""
 
     axe = forms.TypedChoiceField(label="Axe", required=False, coerce=int, empty_value=None)
-    pilote = forms.TypedChoiceField(label="Pilote", required=False, coerce=int, empty_value=None)
+    pilote = forms.ChoiceField(label="Pilote", required=False)
     appreciation = forms.ChoiceField(
         label="Appréciation",
         required=False,
@@ -91,15 +91,14 @@ class FiltreBilanForm(forms.Form):
     )
     non_evaluees = forms.BooleanField(label="Non évaluées seulement", required=False)
 
-    def __init__(self, *args, axes: list[Axe], lignes: list[LigneBilan], **kwargs) -> None:
+    def __init__(self, *args, axes: list[AxeDuBilan], lignes: list[LigneBilan], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["axe"].choices = [("", "Tous")] + [
-            (axe.pk, f"Axe {axe.numero} : {axe.intitule}") for axe in axes
+        self.fields["axe"].choices = [("", "Tous")] + [(axe.numero, str(axe)) for axe in axes]
+        # By name: a closed review knows its pilotes by the names they had at the closing.
+        pilotes = {ligne.pilote_nom for ligne in lignes if ligne.pilote_nom}
+        self.fields["pilote"].choices = [("", "Tous")] + [
+            (nom, nom) for nom in sorted(pilotes, key=str.casefold)
         ]
-        pilotes = {ligne.pilote.pk: ligne.pilote_nom for ligne in lignes if ligne.pilote}
-        self.fields["pilote"].choices = [("", "Tous")] + sorted(
-            pilotes.items(), key=lambda choix: choix[1].casefold()
-        )
         for nom in ("axe", "pilote", "appreciation"):
             self.fields[nom].widget.attrs["class"] = "form-select"
         self.fields["non_evaluees"].widget.attrs["class"] = "form-check-input"
@@ -109,13 +108,9 @@ class FiltreBilanForm(forms.Form):
             return lignes
         donnees = self.cleaned_data
         if donnees["axe"] is not None:
-            lignes = [ligne for ligne in lignes if ligne.axe.pk == donnees["axe"]]
-        if donnees["pilote"] is not None:
-            lignes = [
-                ligne
-                for ligne in lignes
-                if ligne.pilote is not None and ligne.pilote.pk == donnees["pilote"]
-            ]
+            lignes = [ligne for ligne in lignes if ligne.numero_axe == donnees["axe"]]
+        if donnees["pilote"]:
+            lignes = [ligne for ligne in lignes if ligne.pilote_nom == donnees["pilote"]]
         if donnees["appreciation"]:
             lignes = [ligne for ligne in lignes if ligne.appreciation == donnees["appreciation"]]
         if donnees["non_evaluees"]:

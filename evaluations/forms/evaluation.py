@@ -131,6 +131,10 @@ class EvaluationForm(forms.ModelForm):
         cleaned_data = super().clean()
         motif = cleaned_data.get("motif_abandon", "").strip()
         cleaned_data["motif_abandon"] = motif
+        if cleaned_data.get("statut") == StatutAction.REALISEE:
+            # A réalisée action is done: its taux is 100, whatever was typed (or not).
+            self._errors.pop("taux_realisation", None)
+            cleaned_data["taux_realisation"] = 100
         if cleaned_data.get("statut") == StatutAction.ABANDONNEE and not motif:
             self.add_error(
                 "motif_abandon",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from axes.models import Axe
+from actions.views.fiche import creer_fiche
 from evaluations.enums import TypeReunion
 from evaluations.forms.campagnes import (
     ANNEE_DEJA_OUVERTE,
@@ -19,17 +19,14 @@ from evaluations.forms.campagnes import (
     CampagneOuvertureForm,
     FiltreBilanForm,
 )
-from evaluations.models import Campagne, Reunion
+from evaluations.models import ActionDecidee, Campagne, CampagneDejaClose, Reunion
 from evaluations.services import (
     Etat,
-    clore_campagne,
+    axes_du_bilan,
     decisions,
     lignes_du_bilan,
-    nom_utilisateur,
     ouvrir_campagne,
     preparer_evaluations,
-    progression,
-    rouvrir_campagne,
 )
 from projet_social.permissions import (
     exiger,
@@ -37,6 +34,7 @@ from projet_social.permissions import (
     get_projet_courant,
     peut_evaluer_action,
 )
+from projet_social.utilisateurs import nom_affiche
 
 HISTORIQUE_MAX = 20
 
@@ -57,7 +55,9 @@ def _get_campagne_for_user(request: HttpRequest, pk: int, *, verrou: bool = Fals
 def liste(request: HttpRequest) -> HttpResponse:
     exiger(request.user, "evaluations.view_campagne")
     projet = get_projet_courant(request)
-    campagnes = Campagne.objects.du_projet(projet).with_progression().order_by("-annee", "pk")
+    campagnes = list(Campagne.objects.du_projet(projet).order_by("-annee", "pk"))
+    for campagne in campagnes:  # one query each: a plan has one review a year
+        campagne.progression = campagne.avancement()
     form = None
     if request.user.has_perm("evaluations.add_campagne"):
         form = CampagneOuvertureForm(projet=projet)
@@ -75,12 +75,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     projet = get_projet_courant(request)
     user = request.user
     lignes = lignes_du_bilan(campagne)
-    axes = list(Axe.objects.du_projet(projet).order_by("numero", "pk"))
-    total, par_axe = progression(campagne, lignes, axes)
+    total = campagne.avancement()
+    axes_bilan = axes_du_bilan(campagne, lignes)
     ouverte = not campagne.est_close
     for ligne in lignes:
-        ligne.peut_evaluer = ouverte and ligne.fiche_existe and peut_evaluer_action(user, ligne)
-    filtre = FiltreBilanForm(request.GET or None, axes=axes, lignes=lignes)
+        ligne.peut_evaluer = ouverte and peut_evaluer_action(user, ligne)
+    filtre = FiltreBilanForm(request.GET or None, axes=axes_bilan, lignes=lignes)
     affichees = filtre.filtrer(lignes)
     reunions = Reunion.objects.filter(campagne=campagne, type=TypeReunion.BILAN_ANNUEL).order_by(
         "date", "pk"
@@ -99,8 +99,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nb_lignes": len(lignes),
             "filtre": filtre,
             "total": total,
-            "par_axe": par_axe,
-            "decisions": decisions(campagne, lignes),
+            "a_evaluer": total.comptees - total.evaluees,
+            "axes_bilan": axes_bilan,
+            "decisions": decisions(lignes),
             "sans_evaluation": [
                 ligne for ligne in lignes if ligne.etat == Etat.A_EVALUER and not ligne.evaluation
             ],
@@ -108,7 +109,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "historique": [
                 {
                     "date": entree.history_date,
-                    "auteur": nom_utilisateur(entree.history_user),
+                    "auteur": nom_affiche(entree.history_user),
                     "nature": _nature(entree),
                 }
                 for entree in historique
@@ -212,14 +213,14 @@ def clore(request: HttpRequest, pk: int) -> HttpResponse:
     campagne = _get_campagne_for_user(request, pk)
     exiger_campagne_ouverte(campagne)
     if request.method == "POST":
-        with transaction.atomic():
-            campagne = _get_campagne_for_user(request, pk, verrou=True)
-            exiger_campagne_ouverte(campagne)  # closed in between: refused, nothing changes
-            clore_campagne(campagne)
+        try:
+            campagne.clore(request.user)
+        except CampagneDejaClose:  # closed in between: refused, nothing changes
+            exiger_campagne_ouverte(campagne.__class__.objects.get(pk=campagne.pk))
         messages.success(
             request,
-            f"{campagne} clos : ses évaluations ne sont plus modifiables et sa page montre "
-            "désormais les fiches telles qu'elles sont à cet instant.",
+            f"{campagne} clos : ses évaluations ne sont plus modifiables ; sa page et son "
+            "dossier montrent désormais les fiches telles qu'elles sont à cet instant.",
         )
         return redirect("evaluations:campagne", pk=campagne.pk)
     lignes = lignes_du_bilan(campagne)
@@ -243,10 +244,7 @@ def rouvrir(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"{campagne} est déjà ouvert : rien n'a changé.")
         return redirect("evaluations:campagne", pk=campagne.pk)
     if request.method == "POST":
-        with transaction.atomic():
-            campagne = _get_campagne_for_user(request, pk, verrou=True)
-            if campagne.est_close:
-                rouvrir_campagne(campagne, request.user)
+        campagne.rouvrir(request.user)
         messages.success(
             request,
             f"{campagne} rouvert : ses évaluations sont de nouveau modifiables. La réouverture "
@@ -263,4 +261,18 @@ def action_nouvelle(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "actions.add_action")
     campagne = _get_campagne_for_user(request, pk)
     exiger_campagne_ouverte(campagne)
-    return redirect(f"{reverse('actions:creer')}?campagne={campagne.pk}")
+
+    def lier_au_bilan(action) -> None:
+        # In the saving transaction, under a lock on the campaign row: a review closed in
+        # between refuses the fiche (403, nothing saved).
+        exiger_campagne_ouverte(_get_campagne_for_user(request, pk, verrou=True))
+        ActionDecidee.objects.create(campagne=campagne, action=action)
+
+    return creer_fiche(
+        request,
+        apres=lier_au_bilan,
+        aide_objectif=(
+            f"Action décidée lors de la réunion partenariale du {campagne} : elle y sera "
+            "listée parmi les actions nouvelles. Choisissez son objectif."
+        ),
+    )

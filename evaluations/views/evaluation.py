@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -20,9 +19,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from actions.enums import StatutAction
 from actions.historique import Changement, Historique
-from actions.models import Action, Indicateur
+from actions.models import ORDRE_CODE, Action, Indicateur
 from evaluations.forms.evaluation import EvaluationForm, MesureFormSet
-from evaluations.models import Campagne, Evaluation, Mesure
+from evaluations.models import Campagne, Evaluation, Mesure, avancement_des_actions
 from projet_social.permissions import (
     exiger_campagne_ouverte,
     get_projet_courant,
@@ -33,7 +32,6 @@ from projet_social.versioning import ConflitDeVersion
 # The fields of an evaluation an agent types, in the order of the form (conflict diffs).
 CHAMPS_SAISIS = EvaluationForm._meta.fields
 CHAMPS_MESURE = ["valeur_realisee", "commentaire"]
-ORDRE_DES_ACTIONS = ["objectif__axe__numero", "objectif__numero", "numero", "pk"]
 
 
 def _get_campagne_for_user(request: HttpRequest, pk: int) -> Campagne:
@@ -128,53 +126,51 @@ class Navigation:
     a_evaluer: Action | None = None
 
 
-def _cle(action: Action) -> tuple:
-    return (action.objectif.axe.numero, action.objectif.numero, action.numero, action.pk)
-
-
 def _navigation(campagne: Campagne, action: Action) -> Navigation:
-    """One query for every action of the campaign's projet, with its evaluation in the
-    campaign. An action is still to evaluate when its evaluation has no appréciation (or it
-    has none), unless it was abandoned by then (the campaign page's « non concernée »)."""
-    actions = list(
-        Action.objects.du_projet(campagne.projet_id)
-        .with_taux(campagne)
-        .annotate(appreciation_campagne=F("evaluation_campagne__appreciation"))
+    """The previous and next fiches (as on the fiche page), and the next action still to
+    evaluate in code order after this one, then from the start: not evaluated in the campaign
+    and not abandoned (the campaign page's « à évaluer »)."""
+    actions = Action.objects.du_projet(campagne.projet_id)
+    navigation = Navigation()
+    navigation.precedente, navigation.suivante = actions.voisines(action)
+    restantes = list(
+        avancement_des_actions(actions.exclude(pk=action.pk), campagne)
+        .filter(evaluee=False)
+        .exclude(statut_bilan=StatutAction.ABANDONNEE)
         .select_related("objectif__axe")
         .only("intitule", "numero", "statut", "objectif__numero", "objectif__axe__numero")
-        .order_by(*ORDRE_DES_ACTIONS)
+        .order_by(*ORDRE_CODE)
     )
-    ici = _cle(action)
-    navigation = Navigation()
-    avant = [autre for autre in actions if _cle(autre) < ici]
-    apres = [autre for autre in actions if _cle(autre) > ici]
-    navigation.precedente = avant[-1] if avant else None
-    navigation.suivante = apres[0] if apres else None
-    navigation.a_evaluer = next(
-        (
-            autre
-            for autre in apres + avant  # after this one, then from the start again
-            if not autre.appreciation_campagne and autre.statut_campagne != StatutAction.ABANDONNEE
-        ),
-        None,
-    )
+    ici = (action.objectif.axe.numero, action.objectif.numero, action.numero, action.pk)
+    apres = [
+        a for a in restantes if (a.objectif.axe.numero, a.objectif.numero, a.numero, a.pk) > ici
+    ]
+    navigation.a_evaluer = (apres or restantes or [None])[0]
     return navigation
 
 
-def _fiche_a_la_cloture(campagne: Campagne, action: Action):
-    """A closed campaign shows the fiche as it was when it closed (one query); an open one,
+@dataclass
+class FicheFigee:
+    """The fiche as a closed review's row recorded it (its header on the evaluation page)."""
+
+    intitule: str
+    statut: str
+    echeance: datetime.date | None
+
+    def get_statut_display(self) -> str:
+        return StatutAction(self.statut).label
+
+
+def _fiche_du_bilan(campagne: Campagne, action: Action, evaluation: Evaluation):
+    """A closed review shows the fiche as its row recorded it at the closing; an open one,
     the fiche of today."""
-    if not campagne.est_close:
+    if not campagne.est_close or evaluation._state.adding:
         return action
-    fiche = (
-        Action.history.filter(id=action.pk, history_date__lte=campagne.closed_at)
-        .order_by("-history_date", "-history_id")
-        .first()
+    return FicheFigee(
+        intitule=evaluation.intitule_action,
+        statut=evaluation.statut_fiche,
+        echeance=evaluation.echeance_fiche,
     )
-    return fiche if fiche is not None else action
-
-
-# --- The form -------------------------------------------------------------------------------
 
 
 def _formulaires(saisie: Saisie, data=None) -> tuple[EvaluationForm, MesureFormSet]:
@@ -193,6 +189,9 @@ def _enregistrer(request: HttpRequest, saisie: Saisie, form, formset) -> Evaluat
     (created or updated in bulk, with their history) and the fiche it updates, or nothing."""
     action, user = saisie.action, request.user
     with transaction.atomic():
+        # Under a lock on the campaign row, as its closing: a save racing the closing waits
+        # for it, then is refused; it never lands after ``closed_at``.
+        exiger_campagne_ouverte(Campagne.objects.select_for_update().get(pk=saisie.campagne.pk))
         evaluation = form.save(commit=False)
         evaluation.auteur = user
         evaluation.save_versioned(form.cleaned_data["version"])
@@ -240,7 +239,7 @@ def _rendre(
         {
             "campagne": saisie.campagne,
             "action": saisie.action,
-            "fiche": _fiche_a_la_cloture(saisie.campagne, saisie.action),
+            "fiche": _fiche_du_bilan(saisie.campagne, saisie.action, evaluation),
             "evaluation": None if evaluation._state.adding else evaluation,
             "precedente": saisie.precedente,
             "lignes": saisie.lignes(formset),

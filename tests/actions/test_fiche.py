@@ -83,7 +83,9 @@ def texte(response) -> str:
 # --- Roles ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("nom", ["detail", "modifier", "deplacer", "abandonner", "supprimer"])
+@pytest.mark.parametrize(
+    "nom", ["detail", "historique", "modifier", "deplacer", "abandonner", "supprimer"]
+)
 def test_anonymous_is_sent_to_login(client, action, nom):
     response = client.get(url(nom, action))
     assert response.status_code == 302
@@ -147,8 +149,10 @@ def test_pilote_reads_and_edits_their_fiche_only(client, pilote, action, objecti
     assert f'href="{url("modifier", action)}"' in texte(fiche)
     assert url("deplacer", action) not in texte(fiche)  # moving is for agents
     assert client.get(url("modifier", action)).status_code == 200
+    assert client.get(url("historique", action)).status_code == 200
 
     assert client.get(url("detail", autre)).status_code == 403
+    assert client.get(url("historique", autre)).status_code == 403
     assert client.get(url("modifier", autre)).status_code == 403
 
 
@@ -170,11 +174,13 @@ def test_agent_opens_every_form(client, agent, action):
     assert client.get(reverse("actions:creer")).status_code == 200
 
 
-@pytest.mark.parametrize("nom", ["detail", "modifier", "deplacer", "abandonner", "supprimer"])
+@pytest.mark.parametrize(
+    "nom", ["detail", "historique", "modifier", "deplacer", "abandonner", "supprimer"]
+)
 def test_action_of_another_projet_is_404(client, administrateur, autre_projet_action, action, nom):
     client.force_login(administrateur)
     assert client.get(url(nom, autre_projet_action)).status_code == 404
-    if nom != "detail":  # a forged POST finds nothing either
+    if nom not in ("detail", "historique"):  # a forged POST finds nothing either
         response = client.post(url(nom, autre_projet_action), {"motif_abandon": "Piratage"})
         assert response.status_code == 404
     assert Action.objects.filter(pk=autre_projet_action.pk, version=1).exists()
@@ -340,21 +346,45 @@ def test_fiche_query_count_does_not_grow(client, elu, pilote, objectif, django_a
     _remplir(grande, 30, pilote, campagnes)
     client.force_login(elu)
     # 1 session, 2 user, 3 projet courant, 4 action with objectif, axe, pilote, updated_by,
-    # 5 publics, 6 besoins, 7 partners, 8 indicators with their latest mesure, 9 their
-    # mesures of every year with evaluation and campagne, 10 steps, 11 budget lines with
-    # financeur, 12 evaluations with campagne, 13-14 view_action permission (user's then
-    # groups' permissions), 15 previous fiche, 16 next fiche, 17-21 history of the action,
-    # partners, indicators, steps and budget lines (each with the preceding records),
-    # 22 users, 23 objectives, 24 partners named by the history, 25 publics and 26 besoins
-    # held by the records of the fiche, with their labels. (The open campaigns, for the
-    # « Évaluer » buttons, are read only for those who may evaluate: not for an élu.)
-    with django_assert_num_queries(26):
+    # 5 publics, 6 besoins, 7 partners with partenaire, 8 indicators, 9 steps, 10 budget
+    # lines with financeur, 11-12 view_action permission (user's then groups' permissions),
+    # 13 evaluations with campagne, 14 their mesures, 15 latest campagne, 16 the action's
+    # avancement in it, 17 previous fiche, 18 next fiche, 19 the last records of the fiche's
+    # history with their user. (The open campaigns, for the « Évaluer » buttons, are read only
+    # for those who may evaluate: not for an élu.)
+    with django_assert_num_queries(19):
         petite_page = client.get(url("detail", petite))
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(19):
         grande_page = client.get(url("detail", grande))
     assert len(grande_page.context["indicateurs"]) == 30
-    assert len(grande_page.context["historique"]) == 50
+    assert len(grande_page.context["evaluations"]) == 30
     assert len(petite_page.context["indicateurs"]) == 3
+    assert len(petite_page.context["evaluations"]) == 3
+    # The fiche keeps its last 5 records and links to the full history.
+    assert len(grande_page.context["historique"]) == 5
+    assert f'href="{url("historique", grande)}"' in texte(grande_page)
+
+
+def test_history_page_query_count_does_not_grow(
+    client, elu, pilote, objectif, django_assert_num_queries
+):
+    projet = objectif.axe.projet
+    campagnes = [CampagneFactory(projet=projet, annee=2000 + i) for i in range(30)]
+    petite = ActionFactory(objectif=objectif, numero=1, pilote=pilote)
+    grande = ActionFactory(objectif=objectif, numero=2, pilote=pilote)
+    _remplir(petite, 3, pilote, campagnes)
+    _remplir(grande, 30, pilote, campagnes)
+    client.force_login(elu)
+    # 1 session, 2 user, 3 projet courant, 4 action with objectif and axe, 5-6 view_action
+    # permission (user's then groups' permissions), 7-11 history of the action, partners,
+    # indicators, steps and budget lines (each with the preceding records), 12 users,
+    # 13 objectives, 14 partners named by the history, 15 publics and 16 besoins held by the
+    # records of the fiche, with their labels.
+    with django_assert_num_queries(16):
+        petite_page = client.get(url("historique", petite))
+    with django_assert_num_queries(16):
+        grande_page = client.get(url("historique", grande))
+    assert len(grande_page.context["historique"]) == 50
     # The changes of publics and besoins are read, not only counted.
     changements = [c.champ for e in petite_page.context["historique"] for c in e.changements]
     assert "Publics cibles" in changements
@@ -484,7 +514,11 @@ def test_edit_adds_rows_and_the_history_shows_them(client, agent, action):
     assert action.participations.count() == 2
     fiche = client.get(url("detail", action))
     assert "Fiche enregistrée." in texte(fiche)
-    historique = texte(fiche).split('id="historique"')[1]
+    # The fiche lists who changed it and when; the history page says what changed.
+    apercu = texte(fiche).split('id="historique"')[1]
+    assert f"<strong>{agent.get_full_name()}</strong> · Modification" in apercu
+    assert f'href="{url("historique", action)}"' in apercu
+    historique = _historique(client, action)
     assert "Partenaire « CDAS » : ajout" in historique
     assert "Rôle : Co-pilote" in historique
     assert "Partenaire « Club des aînés » : ajout" in historique
@@ -513,7 +547,7 @@ def test_history_shows_changes_and_deletions_of_rows(client, agent, action):
     assert client.post(url("modifier", action), data).status_code == 302
 
     assert not action.etapes.exists()
-    historique = texte(client.get(url("detail", action))).split('id="historique"')[1]
+    historique = _historique(client, action)
     assert "Indicateur « Visites » : modification" in historique
     assert "40,00</del>" in historique and "50,00</ins>" in historique
     assert "Étape « Recruter » : suppression" in historique
@@ -524,10 +558,21 @@ def test_history_is_limited_and_newest_first(client, elu, action):
         action.intitule = f"Intitulé {i}"
         action.save_versioned(action.version)
     client.force_login(elu)
-    historique = client.get(url("detail", action)).context["historique"]
+    # The fiche: its last 5 records (of 61: the creation and 60 changes), newest first.
+    apercu = client.get(url("detail", action)).context["historique"]
+    assert [entree.intitule for entree in apercu] == [f"Intitulé {i}" for i in range(59, 54, -1)]
+    # The history page: the last 50 changes, newest first.
+    historique = client.get(url("historique", action)).context["historique"]
     assert len(historique) == 50
     assert historique[0].changements[0].apres == "Intitulé 59"
     assert historique[-1].changements[0].apres == "Intitulé 10"
+
+
+def _historique(client, action) -> str:
+    """The content of the fiche's history page."""
+    response = client.get(url("historique", action))
+    assert response.status_code == 200
+    return texte(response).split("<h1")[1]
 
 
 def _formulaire_valide(client, action) -> dict:
@@ -783,7 +828,7 @@ def test_move_keeps_numbers_unique(client, agent, action, objectif):
     assert occupante.numero == 1
     fiche = client.get(url("detail", action))
     assert "Fiche déplacée : l&#x27;action 2.3.1 devient l&#x27;action 2.5.2." in texte(fiche)
-    assert "Objectif opérationnel : <del>" in texte(fiche)
+    assert "Objectif opérationnel : <del>" in _historique(client, action)
 
 
 def test_move_only_to_an_objective_of_the_projet(client, agent, action, autre_projet_action):

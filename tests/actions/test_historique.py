@@ -1,6 +1,7 @@
-"""The Historique section of a fiche for its publics cibles and besoins sociaux: simple-history
-records each change of these lists on its own, after the save of the fiche; the section shows
-one entry per save, saying who changed which items and when."""
+"""The history of a fiche for its publics cibles and besoins sociaux: simple-history records
+each change of these lists on its own, after the save of the fiche; the history page
+(actions:historique, linked from the fiche) shows one entry per save, saying who changed which
+items and when."""
 
 import pytest
 from django.urls import reverse
@@ -83,23 +84,23 @@ def test_publics_changed_in_the_form_show_in_one_entry_with_who_and_when(
     assert [(c.champ, c.avant, c.apres) for c in modification.changements] == [
         ("Publics cibles", "Personnes âgées", "Personnes âgées, Aidants")
     ]
-    fiche = client.get(reverse("actions:detail", args=[action.pk]))
+    page = client.get(reverse("actions:historique", args=[action.pk]))
     date = enregistrements[0].history_date
     assertContains(
-        fiche,
+        page,
         f'<p class="mb-1"><time datetime="{timezone.localtime(date).isoformat()}">'
         f"{_quand(date)}</time> · <strong>Annie Agent</strong> · Fiche : modification</p>",
         html=True,
     )
     assertContains(
-        fiche,
+        page,
         '<li>Publics cibles : <del><span class="visually-hidden">avant : </span>'
         'Personnes âgées</del> <span aria-hidden="true">→</span> <ins>'
         '<span class="visually-hidden">après : </span>Personnes âgées, Aidants</ins> '
         '<span class="text-body-secondary">(ajout : Aidants)</span></li>',
         html=True,
     )
-    assertContains(fiche, "Fiche : modification", count=1)
+    assertContains(page, "Fiche : modification", count=1)
 
 
 def test_besoins_changed_in_the_form_show_what_came_and_went(client, agent, action):
@@ -116,9 +117,9 @@ def test_besoins_changed_in_the_form_show_what_came_and_went(client, agent, acti
     assert [(c.champ, c.avant, c.apres, c.detail) for c in modification.changements] == [
         (BESOINS, "Isolement", "Accès aux droits", "ajout : Accès aux droits ; retrait : Isolement")
     ]
-    fiche = client.get(reverse("actions:detail", args=[action.pk]))
+    page = client.get(reverse("actions:historique", args=[action.pk]))
     assertContains(
-        fiche,
+        page,
         f'<li>{BESOINS} : <del><span class="visually-hidden">avant : </span>Isolement</del> '
         '<span aria-hidden="true">→</span> <ins><span class="visually-hidden">après : </span>'
         'Accès aux droits</ins> <span class="text-body-secondary">'

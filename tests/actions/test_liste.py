@@ -176,17 +176,31 @@ def test_sort_by_each_column(client, agent, objectif):
 
 def test_list_shows_latest_taux_late_marker_and_pilote(client, agent, objectif):
     pilote = AgentFactory(username="pilote-x", first_name="Agente", last_name="Accueil")
-    action = ActionFactory(objectif=objectif, pilote=pilote, en_retard=True)
+    action = ActionFactory(objectif=objectif, numero=1, pilote=pilote, en_retard=True)
+    reprise = ActionFactory(objectif=objectif, numero=2)
     ancienne = CampagneFactory(projet=objectif.axe.projet, annee=2024)
     recente = CampagneFactory(projet=objectif.axe.projet, annee=2025)
     EvaluationFactory(campagne=ancienne, action=action, taux_realisation=20)
     EvaluationFactory(campagne=recente, action=action, taux_realisation=65)
+    EvaluationFactory(campagne=ancienne, action=reprise, taux_realisation=25)
     client.force_login(agent)
-    content = client.get(URL).content.decode()
+    response = client.get(URL)
+    content = response.content.decode()
+    # 1.1.1 evaluated in the latest review: its taux there; 1.1.2 only in 2024: carried
+    # forward and said so.
+    lignes = {a.code: (a.avancement, a.origine_avancement) for a in response.context["page"]}
+    assert lignes == {"1.1.1": (65, ""), "1.1.2": (25, "repris du Bilan 2024")}
     assert "65 %" in content
-    assert "bilan 2025" in content
+    assert '<span class="small text-body-secondary origine-avancement">repris du Bilan 2024' in (
+        content
+    )
     assert "En retard" in content
     assert "Agente Accueil" in content
+    # The projet: (65 + 25) / 2 = 45 %, one of the two evaluated in the open 2025 review.
+    assert "Avancement du projet au Bilan 2025 : 45 %, 1 / 2 actions évaluées au Bilan 2025" in (
+        content
+    )
+    assert "en cours de saisie" in content
 
 
 def test_pagination_past_50_rows(client, agent, objectif):
@@ -236,11 +250,15 @@ def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_qu
     campagne = CampagneFactory(projet=objectif.axe.projet)
     client.force_login(agent)
     _seed(objectif, campagne, 3)
-    # session, user, user and group permissions, projet, campagne, count, page of actions,
-    # filter choices: services, axes, objectifs, pilotes, partenaires, publics
+    # 1 session, 2 user, 3 projet, 4-5 user and group permissions, 6 latest campagne,
+    # 7 services (filter choices), 8 count, 9 page of actions with their avancement,
+    # 10 avancement of the projet, filter choices: 11 axes, 12 objectifs, 13 pilotes,
+    # 14 partenaires, 15 publics.
     params = {"q": "action", "statut": "en_cours", "en_retard": ""}
-    with django_assert_num_queries(14):
-        client.get(URL, params)
+    with django_assert_num_queries(15):
+        response = client.get(URL, params)
+    assert len(codes(response)) == 3
     _seed(objectif, campagne, 27)
-    with django_assert_num_queries(14):
-        client.get(URL, params)
+    with django_assert_num_queries(15):
+        response = client.get(URL, params)
+    assert len(codes(response)) == 30

@@ -3,9 +3,11 @@ page (progress, filters, decisions), editing, closing (freeze, snapshot of the f
 reopening, and actions decided at the réunion partenariale."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db.models import RestrictedError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,8 +15,7 @@ from actions.enums import StatutAction
 from actions.models import Action
 from axes.enums import StatutProjet
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
-from evaluations.models import Campagne, Evaluation
-from evaluations.services import fiches_a_la_cloture
+from evaluations.models import ActionDecidee, Campagne, Evaluation
 from tests.actions.factories import ActionFactory, AgentFactory, EluFactory, UserFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
@@ -76,10 +77,9 @@ def codes(lignes) -> list[str]:
     return [ligne.code for ligne in lignes]
 
 
-def fermer(campagne: Campagne) -> None:
-    campagne.statut = StatutCampagne.CLOSE
-    campagne.closed_at = timezone.now()
-    campagne.save()
+def fermer(campagne: Campagne, par=None) -> None:
+    """Close the review as the app does: its snapshot written, then frozen."""
+    campagne.clore(par)
 
 
 # --- Roles ---------------------------------------------------------------------------------
@@ -258,8 +258,10 @@ def test_opening_prepares_evaluations_for_non_abandoned_actions(
     )
     # Prepared evaluations are not "evaluated" yet.
     page = client.get(response["Location"])
-    assert page.context["total"].evaluees == 0
-    assert page.context["total"].a_evaluer == 2
+    assert (page.context["total"].evaluees, page.context["total"].comptees) == (0, 2)
+    assert page.context["a_evaluer"] == 2
+    assert "0 évaluées, 2 à évaluer." in texte(page)
+    assert "0 / 2 actions évaluées au Bilan 2026" in texte(page)
 
 
 def test_opening_form_suggests_the_next_year(client, agent, projet, campagne):
@@ -310,7 +312,9 @@ def test_missing_evaluations_are_listed_then_prepared(client, agent, objectif1, 
     page = client.get(url("campagne", campagne))
     assert codes(page.context["sans_evaluation"]) == ["1.1.2"]
     assert "1 action sans évaluation préparée" in texte(page)
-    assert page.context["total"].sans_evaluation == 1
+    # 1.1.1 (prepared) and 1.1.2 (no evaluation) are to evaluate; 1.1.3 is abandoned.
+    assert page.context["a_evaluer"] == 2
+    assert "0 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in texte(page)
 
     response = client.post(OUVRIR, {"campagne": campagne.pk})
     assert response.status_code == 302
@@ -334,9 +338,9 @@ def bilan(projet, objectif1, objectif2, campagne):
     Axe 2: 2.1.1 evaluated 40 %, 2.1.2 abandoned before the campaign (no evaluation),
     2.1.3 abandoned at the review (evaluated, 10 %, out of the averages).
 
-    By hand: evaluated 1 of 3 (axe 1), 2 of 2 (axe 2), 3 of 5 overall; mean taux
-    axe 1 = (80 + 0 + 0) / 3 = 26.7 %, axe 2 = 40 % (abandoned left out),
-    overall = (80 + 0 + 0 + 40) / 4 = 30 %."""
+    By hand, abandoned actions left out: counted 1.1.1, 1.1.2, 1.1.3, 2.1.1; evaluated
+    1 of 3 (axe 1), 1 of 1 (axe 2), 2 of 4 overall; never evaluated counts 0:
+    axe 1 = (80 + 0 + 0) / 3 = 26.7 %, axe 2 = 40 %, overall = (80 + 0 + 0 + 40) / 4 = 30 %."""
     pilote_a = UserFactory(username="pilote-a", first_name="Anne", last_name="Le Goff")
     pilote_b = UserFactory(username="pilote-b", first_name="Yann", last_name="Kerbrat")
     a1 = ActionFactory(objectif=objectif1, numero=1, pilote=pilote_a)
@@ -371,31 +375,36 @@ def bilan(projet, objectif1, objectif2, campagne):
 
 
 def _progression(response) -> dict:
+    """{"total" or axe number: (evaluated, counted, mean avancement)} as the page has them."""
     total = response.context["total"]
-    resultat = {"total": (total.evaluees, total.total, round(total.moyenne, 1))}
-    for p in response.context["par_axe"]:
-        resultat[p.axe.numero] = (p.evaluees, p.total, round(p.moyenne, 1))
+    resultat = {"total": (total.evaluees, total.comptees, round(total.moyenne, 1))}
+    for axe in response.context["axes_bilan"]:
+        a = axe.avancement
+        resultat[axe.numero] = (a.evaluees, a.comptees, round(a.moyenne, 1))
     return resultat
 
 
-def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan, projet):
+def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan):
     campagne = bilan["campagne"]
     client.force_login(elu)
     response = client.get(url("campagne", campagne))
 
+    # By hand: see the ``bilan`` fixture.
     assert _progression(response) == {
-        "total": (3, 5, 30.0),
+        "total": (2, 4, 30.0),
         1: (1, 3, 26.7),
-        2: (2, 2, 40.0),
+        2: (1, 1, 40.0),
     }
-    # Same figures as the rule every other screen uses.
-    par_axe = Action.objects.du_projet(projet).avancement_par("objectif__axe", campagne)
-    assert {p.axe.pk: p.moyenne for p in response.context["par_axe"]} == par_axe
     page = texte(response)
-    assert "3 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in page
-    assert "3 sur 5" in page and "1 sur 3" in page and "2 sur 2" in page
+    assert "2 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in page
+    assert "2 sur 4" in page and "1 sur 3" in page and "1 sur 1" in page
     assert ">30 %<" in page and ">27 %<" in page and ">40 %<" in page
-    assert 'aria-valuetext="3 sur 5"' in page
+    assert 'aria-valuetext="2 sur 4"' in page
+    # Every figure with its coverage, the open review marked as such.
+    assert "2 / 4 actions évaluées au Bilan 2025" in page
+    assert "1 / 3 actions évaluées au Bilan 2025" in page
+    assert "1 / 1 action évaluée au Bilan 2025" in page
+    assert page.count("en cours de saisie") == 3
     etats = {ligne.code: ligne.etat_libelle for ligne in response.context["lignes"]}
     assert etats == {
         "1.1.1": "Évaluée",
@@ -405,6 +414,23 @@ def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan, projet):
         "2.1.2": "Non concernée (abandonnée)",
         "2.1.3": "Évaluée",
     }
+
+
+def test_closing_keeps_the_figures_of_the_review(client, agent, bilan):
+    campagne = bilan["campagne"]
+    client.force_login(agent)
+    ouverte = _progression(client.get(url("campagne", campagne)))
+    fermer(campagne, agent)
+    close = client.get(url("campagne", campagne))
+    assert _progression(close) == ouverte == {
+        "total": (2, 4, 30.0),
+        1: (1, 3, 26.7),
+        2: (1, 1, 40.0),
+    }
+    page = texte(close)
+    assert "2 évaluées, 2 non évaluées." in page
+    assert "2 / 4 actions évaluées au Bilan 2025" in page
+    assert "en cours de saisie" not in page
 
 
 def test_campaign_page_is_accessible(client, elu, bilan):
@@ -428,16 +454,17 @@ def test_filters(client, agent, bilan, axe1, axe2):
 
     tout = ["1.1.1", "1.1.2", "1.1.3", "2.1.1", "2.1.2", "2.1.3"]
     assert filtrer() == tout
-    assert filtrer(axe=axe2.pk) == ["2.1.1", "2.1.2", "2.1.3"]
-    assert filtrer(pilote=bilan["pilote_a"].pk) == ["1.1.1", "1.1.3"]
-    assert filtrer(pilote=bilan["pilote_b"].pk, axe=axe1.pk) == ["1.1.2"]
+    # By axe number and by pilote name (a closed review knows them as they were).
+    assert filtrer(axe=axe2.numero) == ["2.1.1", "2.1.2", "2.1.3"]
+    assert filtrer(pilote="Anne Le Goff") == ["1.1.1", "1.1.3"]
+    assert filtrer(pilote="Yann Kerbrat", axe=axe1.numero) == ["1.1.2"]
     assert filtrer(non_evaluees="on") == ["1.1.2", "1.1.3"]
-    assert filtrer(non_evaluees="on", axe=axe2.pk) == []
+    assert filtrer(non_evaluees="on", axe=axe2.numero) == []
     assert filtrer(appreciation=Appreciation.ATTEINT) == ["1.1.1"]
     assert filtrer(appreciation=Appreciation.NON_ATTEINT) == ["2.1.3"]
     # The figures stay those of the whole campaign whatever the filters.
-    response = client.get(url("campagne", campagne), {"axe": axe2.pk})
-    assert response.context["total"].total == 5
+    response = client.get(url("campagne", campagne), {"axe": axe2.numero})
+    assert response.context["total"].comptees == 4  # the abandoned ones left out
     assert "3 actions sur 6" in texte(response)
     assert "filtres : Axe" in texte(response)
     # A filter value that is not one of the choices is reported, the list left whole.
@@ -458,11 +485,13 @@ def test_decisions_of_the_review(client, elu, projet, objectif1, objectif2, camp
         motif_abandon="Trop peu d'usagers.",
     )
     sans_decision = ActionFactory(objectif=objectif2, numero=2, intitule="Café des aidants")
-    nouvelle = ActionFactory(
-        objectif=objectif2, numero=3, intitule="Répit des aidants", campagne_origine=campagne
-    )
+    nouvelle = ActionFactory(objectif=objectif2, numero=3, intitule="Répit des aidants")
+    ActionDecidee.objects.create(campagne=campagne, action=nouvelle)
     autre = CampagneFactory(projet=projet, annee=2024)
-    ActionFactory(objectif=objectif2, numero=4, intitule="Née en 2024", campagne_origine=autre)
+    ActionDecidee.objects.create(
+        campagne=autre,
+        action=ActionFactory(objectif=objectif2, numero=4, intitule="Née en 2024"),
+    )
     EvaluationFactory(
         campagne=campagne, action=reajustee, reajustements="Ajouter un créneau le samedi."
     )
@@ -568,7 +597,7 @@ def test_closing_asks_for_confirmation_then_closes(client, agent, objectif1, cam
 
 def test_a_closed_campaign_is_frozen(client, agent, objectif1, campagne):
     action = ActionFactory(objectif=objectif1, numero=1)
-    fermer(campagne)
+    fermer(campagne, agent)
     ActionFactory(objectif=objectif1, numero=2)  # would be "missing" in an open campaign
     closed_at = campagne.closed_at
     historique = campagne.history.count()
@@ -581,9 +610,11 @@ def test_a_closed_campaign_is_frozen(client, agent, objectif1, campagne):
         "Préparer les évaluations manquantes",
         "Ajouter une action décidée en réunion",
         "Enregistrer la réunion partenariale",
-        reverse("evaluations:evaluer", args=[campagne.pk, action.pk]),
+        ">Évaluer<",
     ):
         assert bouton not in page, bouton
+    # The row its closing wrote for 1.1.1 is offered for reading only.
+    assert "Voir<span class=\"visually-hidden\"> l'évaluation de l'action 1.1.1" in page
     for nom in ("campagne_modifier", "clore", "action_nouvelle"):
         assert client.get(url(nom, campagne)).status_code == 403, nom
     # Forged POSTs.
@@ -591,17 +622,22 @@ def test_a_closed_campaign_is_frozen(client, agent, objectif1, campagne):
     assert client.post(modifier, {"synthese": "forcée"}).status_code == 403
     assert client.post(url("clore", campagne)).status_code == 403  # closing twice
     assert client.post(OUVRIR, {"campagne": campagne.pk}).status_code == 403
-    creer = reverse("actions:creer") + f"?campagne={campagne.pk}"
-    assert client.get(creer).status_code == 403
+    nouvelle = {"objectif": str(objectif1.pk), "intitule": "Décidée après la clôture"}
+    assert client.post(url("action_nouvelle", campagne), nouvelle).status_code == 403
 
     campagne.refresh_from_db()
     assert campagne.synthese == ""
     assert campagne.closed_at == closed_at
     assert campagne.history.count() == historique
-    assert not campagne.evaluations.exists()
+    # Only the row its closing wrote for 1.1.1 (not evaluated): nothing prepared since.
+    assert list(campagne.evaluations.values_list("action", "appreciation")) == [(action.pk, "")]
+    assert not Action.objects.filter(intitule="Décidée après la clôture").exists()
+    assert not campagne.actions_decidees.exists()
 
 
-def test_a_closed_campaign_shows_the_fiches_as_they_were(client, elu, objectif1, campagne):
+def test_a_closed_campaign_shows_the_fiches_as_they_were(
+    client, elu, administrateur, objectif1, campagne
+):
     pilote = UserFactory(username="ancien-pilote", first_name="Anne", last_name="Le Goff")
     remplacant = UserFactory(username="nouveau-pilote", first_name="Yann", last_name="Kerbrat")
     action = ActionFactory(
@@ -613,16 +649,29 @@ def test_a_closed_campaign_shows_the_fiches_as_they_were(client, elu, objectif1,
     )
     supprimee = ActionFactory(objectif=objectif1, numero=2, intitule="Fiche supprimée ensuite")
     EvaluationFactory(campagne=campagne, action=action, taux_realisation=70)
-    EvaluationFactory(campagne=campagne, action=supprimee, taux_realisation=30)
+    ligne_supprimee = EvaluationFactory(campagne=campagne, action=supprimee, taux_realisation=30)
     fermer(campagne)
-    # After the closing: the fiche changes, another is deleted, a new one is created.
+    # After the closing: the fiche changes, a new one is created.
     action.intitule = "Nouvel intitulé"
     action.pilote = remplacant
     action.statut = StatutAction.REALISEE
     action.echeance = datetime.date(2027, 6, 30)
     action.save()
-    supprimee.delete()
     ActionFactory(objectif=objectif1, numero=3, intitule="Créée après la clôture")
+    # A fiche the closed review lists cannot be deleted any more, with a French refusal…
+    client.force_login(administrateur)
+    refus = client.post(reverse("actions:supprimer", args=[supprimee.pk]))
+    assert refus["Location"] == reverse("actions:detail", args=[supprimee.pk])
+    assert messages_de(refus) == [
+        "Cette fiche figure au Bilan 2025, clos : elle ne peut plus être supprimée. "
+        "Abandonnez-la plutôt (elle reste visible dans les bilans)."
+    ]
+    with pytest.raises(RestrictedError):
+        supprimee.delete()
+    # …but a row can have lost its fiche (deleted before closed reviews were protected: the
+    # migration that wrote their snapshots kept such rows, without fiche).
+    Evaluation.objects.filter(pk=ligne_supprimee.pk).update(action=None)
+    Action.objects.filter(pk=supprimee.pk).delete()
     client.force_login(elu)
 
     response = client.get(url("campagne", campagne))
@@ -643,81 +692,88 @@ def test_a_closed_campaign_shows_the_fiches_as_they_were(client, elu, objectif1,
     assert response.context["total"].moyenne == 50  # (70 + 30) / 2, as at the closing
 
 
-def test_snapshot_is_one_query_and_picks_the_latest_row_before_closing(
-    objectif1, campagne, django_assert_num_queries
-):
-    action = ActionFactory(objectif=objectif1, numero=1, intitule="Premier")
-    action.intitule = "Deuxième"
-    action.save()
-    supprimee_avant = ActionFactory(objectif=objectif1, numero=2)
-    supprimee_avant.delete()
-    fermer(campagne)
-    action.intitule = "Troisième"
-    action.save()
-    with django_assert_num_queries(1):
-        fiches = fiches_a_la_cloture(campagne)
-    assert {pk: fiche.intitule for pk, fiche in fiches.items()} == {action.pk: "Deuxième"}
-
-
-def test_closed_figures_match_the_sql_rule_when_nothing_changed(client, elu, bilan, projet):
-    campagne = bilan["campagne"]
-    client.force_login(elu)
-    ouverte = _progression(client.get(url("campagne", campagne)))
-    fermer(campagne)
-    close = client.get(url("campagne", campagne))
-    assert _progression(close) == ouverte
-    par_axe = Action.objects.du_projet(projet).avancement_par("objectif__axe", campagne)
-    assert {p.axe.pk: p.moyenne for p in close.context["par_axe"]} == pytest.approx(par_axe)
-
-
 # --- Actions decided at the review ----------------------------------------------------------
 
 
 def test_new_action_decided_at_the_review(client, agent, objectif1, campagne):
     ActionFactory(objectif=objectif1, numero=1)
     client.force_login(agent)
+    adresse = url("action_nouvelle", campagne)
 
-    redirection = client.get(url("action_nouvelle", campagne))
-    creer = reverse("actions:creer") + f"?campagne={campagne.pk}"
-    assert redirection.status_code == 302
-    assert redirection["Location"] == creer
-
-    formulaire = client.get(creer)
+    formulaire = client.get(adresse)  # the fiche form itself, on the review's address
+    assert formulaire.status_code == 200
     assert "Action décidée lors de la réunion partenariale du Bilan 2025" in texte(formulaire)
     data = donnees_du_formulaire(formulaire)
     data.update({"objectif": str(objectif1.pk), "intitule": "Répit des aidants"})
-    response = client.post(creer, data)
+    response = client.post(adresse, data)
 
     nouvelle = Action.objects.get(intitule="Répit des aidants")
     assert response.status_code == 302
-    assert nouvelle.campagne_origine == campagne
-    assert nouvelle.history.get().campagne_origine_id == campagne.pk
+    assert response["Location"] == reverse("actions:detail", args=[nouvelle.pk])
+    assert messages_de(response) == ["Fiche enregistrée."]
+    assert nouvelle.code == "1.1.2"
+    assert list(campagne.actions_decidees.all()) == [nouvelle]
+    assert nouvelle.decision.campagne == campagne
+    creation = nouvelle.history.get()
+    assert (creation.history_type, creation.history_user) == ("+", agent)
     page = client.get(url("campagne", campagne))
     assert codes(page.context["decisions"].nouvelles) == [nouvelle.code]
+    assert "nouvelle, décidée lors de ce bilan" in texte(page)
 
 
 def test_a_creation_without_campaign_is_not_linked(client, agent, objectif1, campagne):
     client.force_login(agent)
-    data = donnees_du_formulaire(client.get(reverse("actions:creer")))
+    creer = reverse("actions:creer")
+    formulaire = client.get(f"{creer}?campagne={campagne.pk}")  # the old link: a plain form
+    assert "réunion partenariale" not in texte(formulaire)
+    data = donnees_du_formulaire(formulaire)
     data.update({"objectif": str(objectif1.pk), "intitule": "Hors bilan", "campagne": "1"})
-    client.post(reverse("actions:creer"), data)  # a "campagne" in the POST body is ignored
-    assert Action.objects.get(intitule="Hors bilan").campagne_origine is None
+    # Neither a "campagne" in the query string nor in the POST body links the fiche.
+    assert client.post(f"{creer}?campagne={campagne.pk}", data).status_code == 302
+    assert Action.objects.filter(intitule="Hors bilan").exists()
+    assert not ActionDecidee.objects.exists()
+    page = client.get(url("campagne", campagne))
+    assert page.context["decisions"].nouvelles == []
 
 
 def test_new_action_for_a_closed_or_foreign_campaign_is_refused(
     client, agent, objectif1, campagne, autre_projet
 ):
     client.force_login(agent)
-    data = donnees_du_formulaire(client.get(reverse("actions:creer")))
+    data = donnees_du_formulaire(client.get(url("action_nouvelle", campagne)))
     data.update({"objectif": str(objectif1.pk), "intitule": "Refusée"})
     fermee = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
     ailleurs = CampagneFactory(projet=autre_projet, annee=2018)
-    creer = reverse("actions:creer")
-    for valeur, statut in ((fermee.pk, 403), (ailleurs.pk, 404), ("abc", 404)):
-        assert client.get(f"{creer}?campagne={valeur}").status_code == statut
-        assert client.post(f"{creer}?campagne={valeur}", data).status_code == statut
+    for bilan, statut in ((fermee, 403), (ailleurs, 404)):
+        assert client.get(url("action_nouvelle", bilan)).status_code == statut
+        assert client.post(url("action_nouvelle", bilan), data).status_code == statut
+    # The form opened while the review was open, posted once it is closed: refused too.
+    fermer(campagne)
+    assert client.post(url("action_nouvelle", campagne), data).status_code == 403
     assert not Action.objects.filter(intitule="Refusée").exists()
-    assert client.get(url("action_nouvelle", fermee)).status_code == 403
+    assert not ActionDecidee.objects.exists()
+
+
+def test_a_review_closed_during_the_save_refuses_the_new_action(client, agent, objectif1, campagne):
+    """The link is written in the fiche's transaction, under a lock on the campaign row: a
+    closing that lands between the view's check and the save rolls the fiche back (403)."""
+    client.force_login(agent)
+    data = donnees_du_formulaire(client.get(url("action_nouvelle", campagne)))
+    data.update({"objectif": str(objectif1.pk), "intitule": "Arrivée trop tard"})
+    original = Campagne.objects.du_projet
+
+    def clore_au_passage(projet):
+        campagnes = original(projet)
+        if Action.objects.filter(intitule="Arrivée trop tard").exists():
+            Campagne.objects.filter(pk=campagne.pk).update(
+                statut=StatutCampagne.CLOSE, closed_at=timezone.now()
+            )
+        return campagnes
+
+    with mock.patch.object(Campagne.objects, "du_projet", side_effect=clore_au_passage):
+        assert client.post(url("action_nouvelle", campagne), data).status_code == 403
+    assert not Action.objects.filter(intitule="Arrivée trop tard").exists()
+    assert not ActionDecidee.objects.exists()
 
 
 # --- Query counts ---------------------------------------------------------------------------
@@ -740,13 +796,14 @@ def test_query_count_of_an_open_campaign_does_not_grow(
     ReunionFactory(projet=projet, campagne=campagne, type=TypeReunion.BILAN_ANNUEL)
     client.force_login(agent)
     _seed(objectif1, objectif2, campagne, 3, depart=1)
-    # session, user, projet, campagne, actions (with objective, axe, pilote), evaluations,
-    # axes, mean taux of the projet, mean taux per axe, réunions, campaign history,
-    # user permissions, group permissions
-    with django_assert_num_queries(13):
+    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its
+    # evaluations, 8 the actions (with objective, axe, pilote) and their avancement,
+    # 9 the projet's avancement, 10 the avancement per axe, 11 campaign history (with its
+    # users), 12 réunions
+    with django_assert_num_queries(12):
         client.get(url("campagne", campagne), {"non_evaluees": "on"})
     _seed(objectif1, objectif2, campagne, 27, depart=10)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url("campagne", campagne), {"non_evaluees": "on"})
     assert response.context["nb_lignes"] == 30
 
@@ -758,17 +815,15 @@ def test_query_count_of_a_closed_campaign_does_not_grow(
     client.force_login(agent)
     _seed(objectif1, objectif2, campagne, 3, depart=1)
     fermer(campagne)
-    # session, user, projet, campagne, fiches at the closing (with objective, axe, pilote),
-    # evaluations at the closing, fiches that still exist, axes, réunions, campaign history,
-    # user permissions, group permissions
-    with django_assert_num_queries(12):
+    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its rows
+    # (the fiches as they were at the closing), 8 the projet's avancement, 9 the avancement
+    # per axe (both from those rows), 10 campaign history (with its users), 11 réunions
+    with django_assert_num_queries(11):
         client.get(url("campagne", campagne))
-    campagne.statut = StatutCampagne.OUVERTE
-    campagne.closed_at = None
-    campagne.save()
+    campagne.rouvrir(agent)
     _seed(objectif1, objectif2, campagne, 27, depart=10)
     fermer(campagne)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(url("campagne", campagne))
     assert response.context["nb_lignes"] == 30
 
@@ -780,8 +835,9 @@ def test_list_counts_match_the_campaign_pages(client, elu, bilan, projet, object
     EvaluationFactory(campagne=fermee, action=evaluee, appreciation=Appreciation.ATTEINT)
     fermer(fermee)
     # After the closing: the forgotten action is abandoned, two are created; none of that
-    # changes the closed campaign's figures: 1 evaluated (1.1.1), 3 without evaluation at the
-    # closing (1.1.2, 1.1.3, 2.1.1), the two abandoned ones not concerned.
+    # changes the closed campaign's figures: 1 evaluated (1.1.1, 50 %), 3 not evaluated at
+    # the closing (1.1.2, 1.1.3, 2.1.1, never evaluated: 0 %), the two abandoned ones left
+    # out: 1 / 4, (50 + 0 + 0 + 0) / 4 = 12.5 %.
     oubliee.statut = StatutAction.ABANDONNEE
     oubliee.motif_abandon = "Plus de besoin."
     oubliee.save()
@@ -791,25 +847,38 @@ def test_list_counts_match_the_campaign_pages(client, elu, bilan, projet, object
 
     liste = client.get(LISTE)
 
-    figures = {c.annee: (c.nb_evaluees, c.nb_a_evaluer) for c in liste.context["campagnes"]}
+    figures = {
+        c.annee: (c.progression.evaluees, c.progression.comptees, c.progression.moyenne)
+        for c in liste.context["campagnes"]
+    }
     for campagne in (ouverte, fermee):
-        total = client.get(url("campagne", campagne)).context["total"]
-        assert figures[campagne.annee] == (total.evaluees, total.a_evaluer)
-    # 2025 (open, now 8 actions): 3 evaluated; to evaluate: 1.1.2 (prepared: now abandoned on
-    # its fiche, its evaluation still says en cours), 1.1.3, 1.1.9 and 1.1.10 (no evaluation).
-    assert figures == {2025: (3, 4), 2024: (1, 3)}
-    assert "3 sur 7" in texte(liste) and "1 sur 4" in texte(liste)
+        page = client.get(url("campagne", campagne))
+        total = page.context["total"]
+        assert figures[campagne.annee] == (total.evaluees, total.comptees, total.moyenne)
+        assert page.context["a_evaluer"] == total.comptees - total.evaluees
+    # 2025 (open, now 8 actions): 1.1.1 (80 %) and 2.1.1 (40 %) evaluated; 1.1.3, 1.1.9 and
+    # 1.1.10 to evaluate (0 %: nothing to carry forward from 2024); left out: 2.1.2, 2.1.3 and
+    # 1.1.2 (abandoned on its fiche, its prepared evaluation not filled in):
+    # 2 / 5, (80 + 40 + 0 + 0 + 0) / 5 = 24 %.
+    assert figures == {2025: (2, 5, 24.0), 2024: (1, 4, 12.5)}
+    html = texte(liste)
+    assert "2 sur 5" in html and "1 sur 4" in html
+    assert "2 / 5 actions évaluées au Bilan 2025" in html
+    assert "1 / 4 actions évaluées au Bilan 2024" in html
 
 
-def test_query_count_of_the_list(client, agent, projet, django_assert_num_queries):
+def test_query_count_of_the_list_is_one_per_campaign(
+    client, agent, projet, django_assert_num_queries
+):
     client.force_login(agent)
     CampagneFactory(projet=projet, annee=2023, close=True)
-    # session, user, projet, user and group permissions, years already opened (suggestion),
-    # campaigns with their counts
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campaigns, 7 the
+    # progress of each (one query per campaign: a plan has one review a year), 8 years
+    # already opened (the suggestion of the opening form)
+    with django_assert_num_queries(8):
         client.get(LISTE)
     CampagneFactory(projet=projet, annee=2024)
     CampagneFactory(projet=projet, annee=2025)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(10):
         response = client.get(LISTE)
     assert "Bilan 2023" in texte(response) and "Bilan 2025" in texte(response)

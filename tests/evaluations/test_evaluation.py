@@ -79,7 +79,7 @@ def indicateurs(action):
 @pytest.fixture
 def bilan_2024(projet, action, indicateurs):
     """Last year's campaign, closed, with the action's evaluation and its values."""
-    campagne = CampagneFactory(projet=projet, annee=2024, close=True)
+    campagne = CampagneFactory(projet=projet, annee=2024)
     evaluation = EvaluationFactory(
         campagne=campagne,
         action=action,
@@ -90,6 +90,7 @@ def bilan_2024(projet, action, indicateurs):
     )
     MesureFactory(evaluation=evaluation, indicateur=indicateurs[0], valeur_realisee=12)
     MesureFactory(evaluation=evaluation, indicateur=indicateurs[1], valeur_realisee=5)
+    campagne.clore(None)
     return campagne
 
 
@@ -383,9 +384,12 @@ def test_new_statut_and_echeance_update_the_fiche_and_its_history(
     evaluation = Evaluation.objects.get()
     assert evaluation.nouvelle_echeance == datetime.date(2026, 6, 30)
 
+    # The fiche lists the change with its reason; its history page, what changed.
     fiche = texte(client.get(reverse("actions:detail", args=[action.pk])))
-    assert "(Depuis l&#x27;évaluation du Bilan 2025)" in fiche
-    assert 'Échéance : <del><span class="visually-hidden">avant : </span>31/12/2025' in fiche
+    assert "Depuis l&#x27;évaluation du Bilan 2025</li>" in fiche
+    historique = texte(client.get(reverse("actions:historique", args=[action.pk])))
+    assert "(Depuis l&#x27;évaluation du Bilan 2025)" in historique
+    assert 'Échéance : <del><span class="visually-hidden">avant : </span>31/12/2025' in historique
 
 
 def test_only_a_new_echeance_updates_the_fiche(client, agent, campagne, action, indicateurs):
@@ -864,7 +868,8 @@ def test_closed_campaign_is_read_only_and_refuses_a_forged_post(
 def test_closed_campaign_shows_the_fiche_as_it_was_when_it_closed(client, elu, projet, action):
     action.intitule = "Visites de convivialité (2024)"
     action.save_versioned(action.version)
-    close = CampagneFactory(projet=projet, annee=2024, close=True)
+    close = CampagneFactory(projet=projet, annee=2024)
+    close.clore(None)  # the action not evaluated: its row records the fiche as it was
     action.intitule = "Visites et appels de convivialité"
     action.statut = StatutAction.REALISEE
     action.save_versioned(action.version)
@@ -963,9 +968,11 @@ def _action_mesuree(objectif, numero: int, nb_indicateurs: int, campagnes) -> tu
 @pytest.fixture
 def petite_et_grande(projet, objectif, campagne):
     """3 and 30 indicators, each action evaluated in 4 past campaigns and prepared in this one."""
-    passees = [CampagneFactory(projet=projet, annee=2020 + i, close=True) for i in range(4)]
+    passees = [CampagneFactory(projet=projet, annee=2020 + i) for i in range(4)]
     petite = _action_mesuree(objectif, 1, 3, passees)
     grande = _action_mesuree(objectif, 2, 30, passees)
+    for passee in passees:
+        passee.clore(None)
     for autre, _ in (petite, grande):
         EvaluationFactory(campagne=campagne, action=autre, appreciation="", taux_realisation=0)
     return petite, grande
@@ -1027,8 +1034,10 @@ def test_save_query_count_does_not_grow(
 def test_creation_query_count_does_not_grow(
     client, agent, projet, objectif, campagne, django_assert_num_queries
 ):
-    passees = [CampagneFactory(projet=projet, annee=2020 + i, close=True) for i in range(3)]
+    passees = [CampagneFactory(projet=projet, annee=2020 + i) for i in range(3)]
     envois = [_action_mesuree(objectif, numero, n, passees) for numero, n in ((1, 3), (2, 30))]
+    for passee in passees:
+        passee.clore(None)
     client.force_login(agent)
     # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action, 6-7 permissions,
     # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 the taux check

@@ -80,18 +80,18 @@ def test_yearly_review_from_opening_to_closing(client, demo):
     assert Evaluation.objects.saisies().filter(campagne=bilan).count() >= 3
 
     # An action decided at the meeting, created from the review.
-    reponse = client.get(reverse("evaluations:action_nouvelle", args=[bilan.pk]))
-    assert reponse.status_code == 302
-    formulaire = client.get(reponse["Location"])
+    url = reverse("evaluations:action_nouvelle", args=[bilan.pk])
+    formulaire = client.get(url)
+    assert formulaire.status_code == 200
     donnees = lire_formulaire(formulaire)
     donnees.update(
         objectif=str(Objectif.objects.get(axe__numero=4, numero=1).pk),
         intitule="Atelier « bien vivre l'hiver » pour les seniors isolés",
     )
-    reponse = client.post(reponse["Location"], donnees)
+    reponse = client.post(url, donnees)
     assert reponse.status_code == 302, reponse.content.decode()[:2000]
     nouvelle = Action.objects.get(intitule__startswith="Atelier « bien vivre")
-    assert nouvelle.campagne_origine == bilan
+    assert nouvelle.decision.campagne == bilan
 
     # The réunion partenariale of the review.
     url = reverse("evaluations:reunion_creer") + f"?type=bilan_annuel&campagne={bilan.pk}"
@@ -122,6 +122,9 @@ def test_yearly_review_from_opening_to_closing(client, demo):
     assert reponse.status_code == 302
     bilan.refresh_from_db()
     assert bilan.statut == StatutCampagne.CLOSE and bilan.closed_at is not None
+    page = client.get(reverse("evaluations:campagne", args=[bilan.pk])).content.decode()
+    assert "Atelier « bien vivre l&#x27;hiver »" in page  # still among the new actions
+    assert "nouvelle, décidée lors de ce bilan" in page
 
     url = reverse("evaluations:evaluer", kwargs={"campagne_pk": bilan.pk, "action_pk": simple.pk})
     lecture = client.get(url)

@@ -2,7 +2,7 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.db.models import Count, Subquery
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from actions.enums import StatutAction
 from actions.models import Action
 from axes.models import Axe
-from evaluations.models import Campagne
+from evaluations.models import Avancement, Campagne, avancement
 from projet_social.permissions import projet_courant_ou_none
 
 logger = logging.getLogger(__name__)
@@ -33,25 +33,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def tableau_de_bord(request: HttpRequest) -> HttpResponse:
+    """The home page: where the projet stands in its latest review (progress with its
+    coverage, per axe), its actions by statut and the late ones."""
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is not None:
-        # The latest campaign, with its evaluated / to-evaluate counts, in one query; the
-        # counts are computed for that campaign only (the filter comes before the GROUP BY).
-        derniere = Campagne.objects.du_projet(projet).order_by("-annee", "-pk").values("pk")[:1]
-        campagne = Campagne.objects.filter(pk__in=Subquery(derniere)).with_progression().first()
+        campagne = Campagne.objects.derniere(projet)
         actions = Action.objects.du_projet(projet)
         par_statut = actions.compter_par_statut()
         axes = list(
-            Axe.objects.du_projet(projet)
-            .with_avancement(campagne)
-            .annotate(nb_actions=Count("objectifs__actions", distinct=True))
+            Axe.objects.du_projet(projet).annotate(
+                nb_actions=Count("objectifs__actions", distinct=True)
+            )
         )
+        par_axe = avancement(projet, campagne, par=("axe_numero",))
+        vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
+        for axe in axes:
+            axe.avancement = par_axe.get(axe.numero, vide)
         context.update(
             campagne=campagne,
             axes=axes,
-            avancement=actions.avancement(campagne),
+            avancement=avancement(projet, campagne),
             nb_actions=sum(par_statut.values()),
             par_statut=[
                 (StatutAction(statut).label, statut, n) for statut, n in par_statut.items()

@@ -1,0 +1,331 @@
+"""The screens that follow the plan through its reviews: the plan as a tree, the list of
+actions and the fiche page. They gather the three apps (a fiche and its evaluations, the
+progress of the latest review), so they live here, above the apps, which never import them."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from actions.enums import Priorite
+from actions.models import ORDRE_CODE, Action
+from axes.models import Axe, Objectif
+from evaluations.filters import SuiviActionFilter
+from evaluations.models import (
+    Avancement,
+    Campagne,
+    Evaluation,
+    avancement,
+    avancement_des_actions,
+)
+from evaluations.services import origine_avancement
+from projet_social.permissions import (
+    exiger,
+    get_projet_courant,
+    peut_evaluer_action,
+    peut_modifier_action,
+)
+
+HISTORIQUE_APERCU = 5
+
+
+def _origine(action, campagne: Campagne | None) -> str:
+    if campagne is not None and campagne.est_close and not action.dans_bilan:
+        return f"pas au {campagne}"
+    return origine_avancement(
+        action.avancement,
+        action.avancement_annee,
+        action.statut_bilan,
+        campagne.annee if campagne is not None else None,
+    )
+
+
+# --- The plan as a tree -------------------------------------------------------------------
+
+
+@require_safe
+def plan(request: HttpRequest) -> HttpResponse:
+    """Every axe, objective and action on one page, with progress in the latest review."""
+    exiger(request.user, "axes.view_axe")
+    projet = get_projet_courant(request)
+    campagne = Campagne.objects.derniere(projet)
+    actions = avancement_des_actions(
+        Action.objects.select_related("pilote").with_en_retard().ordre_code(), campagne
+    )
+    axes = list(
+        Axe.objects.du_projet(projet).prefetch_related(
+            Prefetch(
+                "objectifs",
+                queryset=Objectif.objects.order_by("numero", "pk").prefetch_related(
+                    Prefetch("actions", queryset=actions)
+                ),
+            )
+        )
+    )
+    par_axe = avancement(projet, campagne, par=("axe_numero",))
+    par_objectif = avancement(projet, campagne, par=("axe_numero", "objectif_numero"))
+    vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
+    for axe in axes:
+        axe.avancement = par_axe.get(axe.numero, vide)
+        for objectif in axe.objectifs.all():
+            objectif.axe = axe  # objectif.code reads the axe: no query per objective
+            objectif.avancement = par_objectif.get((axe.numero, objectif.numero), vide)
+            for action in objectif.actions.all():
+                action.objectif = objectif
+                action.origine_avancement = _origine(action, campagne)
+    return render(
+        request,
+        "axes/plan.html",
+        {
+            "projet": projet,
+            "campagne": campagne,
+            "axes": axes,
+            "avancement": avancement(projet, campagne),
+        },
+    )
+
+
+# --- The list of actions ------------------------------------------------------------------
+
+PAR_PAGE = 50
+
+_ORDRE_PRIORITE = Case(
+    When(priorite=Priorite.HAUTE, then=Value(0)),
+    When(priorite=Priorite.MOYENNE, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+_CODE = list(ORDRE_CODE[:-1])
+
+# Column key -> (label, ORDER BY). The list is always completed by the code, so ties are stable.
+COLONNES = {
+    "code": ("N°", _CODE),
+    "intitule": ("Intitulé", ["intitule"]),
+    "objectif": ("Axe / objectif", _CODE),
+    "statut": ("Statut", ["statut"]),
+    "priorite": ("Priorité", [_ORDRE_PRIORITE]),
+    "pilote": ("Pilote", ["pilote__last_name", "pilote__first_name", "pilote__username"]),
+    "echeance": ("Échéance", ["echeance"]),
+    "taux": ("Avancement", ["avancement"]),
+}
+
+
+def _ordre(tri: str) -> tuple[str, list]:
+    """("-echeance") -> ("-echeance", [echeance DESC NULLS LAST, code…])."""
+    cle = tri.lstrip("-")
+    if cle not in COLONNES:
+        tri, cle = "code", "code"
+    descendant = tri.startswith("-")
+    ordre = []
+    for terme in COLONNES[cle][1]:
+        expression = F(terme) if isinstance(terme, str) else terme
+        ordre.append(
+            expression.desc(nulls_last=True) if descendant else expression.asc(nulls_last=True)
+        )
+    return tri, ordre + list(ORDRE_CODE)
+
+
+def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResponse:
+    exiger(request.user, "actions.view_action")
+    projet = get_projet_courant(request)
+    campagne = Campagne.objects.derniere(projet)
+    filtre = SuiviActionFilter(
+        request.GET or None, queryset=actions, projet=projet, campagne=campagne
+    )
+    tri, ordre = _ordre(request.GET.get("tri", "code"))
+    resultats = avancement_des_actions(filtre.qs.with_list_related_data(), campagne).order_by(
+        *ordre
+    )
+    page = Paginator(resultats, PAR_PAGE).get_page(request.GET.get("page"))
+    for action in page:
+        action.origine_avancement = _origine(action, campagne)
+    parametres = request.GET.copy()
+    parametres.pop("page", None)
+    parametres.pop("tri", None)
+    context = {
+        "titre": titre,
+        "projet": projet,
+        "campagne": campagne,
+        "avancement": avancement(projet, campagne),
+        "filtre": filtre,
+        "page": page,
+        "tri": tri,
+        "entetes": _entetes(parametres, tri),
+        "parametres_avec_tri": _avec(parametres, tri=tri),
+        **(extra or {}),
+    }
+    return render(request, "actions/liste.html", context)
+
+
+def _entetes(parametres, tri: str) -> list[dict]:
+    """Column headers: a link that sorts by the column, and toggles on the sorted one."""
+    entetes = []
+    for cle, (label, _) in COLONNES.items():
+        actif = tri.lstrip("-") == cle
+        descendant = tri.startswith("-")
+        suivant = f"-{cle}" if actif and not descendant else cle
+        entetes.append(
+            {
+                "label": label,
+                "url": "?" + _avec(parametres, tri=suivant),
+                "aria_sort": ("descending" if descendant else "ascending") if actif else None,
+            }
+        )
+    return entetes
+
+
+def _avec(parametres, **valeurs) -> str:
+    copie = parametres.copy()
+    for cle, valeur in valeurs.items():
+        copie[cle] = valeur
+    return copie.urlencode()
+
+
+@require_safe
+def liste(request: HttpRequest) -> HttpResponse:
+    projet = get_projet_courant(request)
+    return _liste(request, Action.objects.du_projet(projet), titre="Actions")
+
+
+@require_safe
+def mes_actions(request: HttpRequest) -> HttpResponse:
+    projet = get_projet_courant(request)
+    return _liste(
+        request,
+        Action.objects.du_projet(projet).filter(pilote=request.user),
+        titre="Mes actions",
+        extra={"mes_actions": True},
+    )
+
+
+# --- The fiche page -----------------------------------------------------------------------
+
+
+def _get_action_for_user(request: HttpRequest, pk: int) -> Action:
+    """The fiche ``pk`` of the current projet (404 otherwise) if the user may read it: the
+    groups that view actions, and the pilote who edits it even outside them (403)."""
+    projet = get_projet_courant(request)
+    action = get_object_or_404(Action.objects.pour_fiche().du_projet(projet), pk=pk)
+    user = request.user
+    if not (user.has_perm("actions.view_action") or peut_modifier_action(user, action)):
+        raise PermissionDenied
+    return action
+
+
+@require_safe
+def fiche(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _get_action_for_user(request, pk)
+    user = request.user
+    projet = action.objectif.axe.projet_id
+    evaluations = list(Evaluation.objects.de_la_fiche(action))
+    indicateurs = list(action.indicateurs.all())
+    _mesures_des_indicateurs(indicateurs, evaluations)
+    campagne = Campagne.objects.derniere(projet)
+    situation = avancement_des_actions(Action.objects.filter(pk=action.pk), campagne).get()
+    precedente, suivante = Action.objects.du_projet(projet).voisines(action)
+    return render(
+        request,
+        "actions/fiche.html",
+        {
+            "action": action,
+            "campagne": campagne,
+            "situation": situation,
+            "origine_avancement": _origine(situation, campagne),
+            "indicateurs": indicateurs,
+            "evaluations": evaluations,
+            "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
+            "bilans_ouverts": _bilans_ouverts(user, action, evaluations, projet),
+            "budget": _budget_par_annee(action.lignes_budget.all()),
+            "precedente": precedente,
+            "suivante": suivante,
+            "historique": action.history.select_related("history_user").order_by(
+                "-history_date", "-history_id"
+            )[:HISTORIQUE_APERCU],
+            "peut_modifier": peut_modifier_action(user, action),
+            "peut_deplacer": user.has_perm("actions.change_action"),
+            "peut_supprimer": user.has_perm("actions.delete_action"),
+        },
+    )
+
+
+def _mesures_des_indicateurs(indicateurs: list, evaluations: list) -> None:
+    """Give each indicator its measures by campaign, its latest measured value (from the
+    latest review that measured it), and that value's attainment: no query (the measures
+    come with the evaluations)."""
+    par_indicateur = defaultdict(dict)
+    for evaluation in evaluations:  # newest first
+        for mesure in evaluation.mesures.all():
+            par_indicateur[mesure.indicateur_id][evaluation.campagne_id] = mesure
+    for indicateur in indicateurs:
+        indicateur.par_campagne = par_indicateur[indicateur.pk]
+        for mesure in indicateur.par_campagne.values():
+            mesure.indicateur = indicateur  # its attainment reads the target: no query
+        indicateur.derniere_valeur = indicateur.derniere_annee = None
+        for evaluation in evaluations:
+            mesure = indicateur.par_campagne.get(evaluation.campagne_id)
+            if mesure is not None and mesure.valeur_realisee is not None:
+                indicateur.derniere_valeur = mesure.valeur_realisee
+                indicateur.derniere_annee = evaluation.campagne.annee
+                break
+        indicateur.atteinte_derniere = indicateur.atteinte(indicateur.derniere_valeur)
+
+
+def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
+    """Indicators × campaigns of the action's evaluations (oldest first)."""
+    campagnes = sorted(
+        {evaluation.campagne_id: evaluation.campagne for evaluation in evaluations}.values(),
+        key=lambda campagne: (campagne.annee, campagne.pk),
+    )
+    lignes = [
+        {
+            "indicateur": indicateur,
+            "mesures": [indicateur.par_campagne.get(c.pk) for c in campagnes],
+        }
+        for indicateur in indicateurs
+    ]
+    return {"campagnes": campagnes, "lignes": lignes}
+
+
+def _bilans_ouverts(user, action: Action, evaluations: list, projet: int) -> list[tuple]:
+    """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
+    when the user may evaluate the action (one query); nothing for the others."""
+    if not peut_evaluer_action(user, action):
+        return []
+    par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
+    ouvertes = Campagne.objects.du_projet(projet).ouvertes()
+    return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
+
+
+def _budget_par_annee(lignes) -> dict:
+    """Budget lines grouped by year with the totals of each year and of the whole fiche."""
+    annees = []
+    par_annee = defaultdict(list)
+    for ligne in lignes:
+        par_annee[ligne.annee].append(ligne)
+    for annee in sorted(par_annee):
+        lignes_annee = par_annee[annee]
+        annees.append(
+            {
+                "annee": annee,
+                "lignes": lignes_annee,
+                "prevu": sum((ligne.montant_prevu for ligne in lignes_annee), Decimal(0)),
+                "realise": _somme_realise(lignes_annee),
+            }
+        )
+    toutes = [ligne for annee in annees for ligne in annee["lignes"]]
+    return {
+        "annees": annees,
+        "prevu": sum((annee["prevu"] for annee in annees), Decimal(0)),
+        "realise": _somme_realise(toutes),
+    }
+
+
+def _somme_realise(lignes) -> Decimal | None:
+    """Sum of the realised amounts; None when no line has one yet (shown "—", not "0")."""
+    montants = [ligne.montant_realise for ligne in lignes if ligne.montant_realise is not None]
+    return sum(montants, Decimal(0)) if montants else None
