@@ -2,17 +2,9 @@
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db import models
 
 from axes.models import Axe, Objectif, ProjetSocial
-
-
-def message_contrainte(model: type[models.Model], nom: str) -> str:
-    """The French message of the model's constraint ``nom``, so forms and DB say the same."""
-    for contrainte in model._meta.constraints:
-        if contrainte.name == nom:
-            return str(contrainte.violation_error_message)
-    raise LookupError(nom)
+from projet_social.contraintes import message_contrainte
 
 
 def _numero_positif(champ: forms.Field, message: str) -> None:

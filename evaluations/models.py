@@ -491,7 +491,7 @@ class Evaluation(VersionedModel):
         "avancement compté (%)",
         null=True,
         blank=True,
-        help_text="Vide pour une action hors avancement."
+        help_text="Vide pour une action hors avancement.",
     )
     avancement_annee = models.PositiveSmallIntegerField(
         "année du bilan d'où vient l'avancement", null=True, blank=True
@@ -543,7 +543,8 @@ class Evaluation(VersionedModel):
             models.CheckConstraint(
                 condition=~Q(statut=StatutAction.REALISEE) | Q(taux_realisation=100),
                 name="evaluations_evaluation_realisee_100",
-                violation_error_message="Une action réalisée a un taux de réalisation de 100 %.",
+                # "%%": Django formats the message with the constraint's name.
+                violation_error_message="Une action réalisée a un taux de réalisation de 100 %%.",
             ),
         ]
 
@@ -660,13 +661,22 @@ class Mesure(models.Model):
 
 
 class ReunionQuerySet(models.QuerySet):
-    def with_list_related_data(self) -> "ReunionQuerySet":
-        """Axes in number order and partners in name order, one query each for all the rows."""
-        return self.select_related("campagne").prefetch_related(
-            models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
+    def with_partenaires(self) -> "ReunionQuerySet":
+        """Partners in name order, one query for all the rows (the review page)."""
+        return self.prefetch_related(
             models.Prefetch(
                 "partenaires", queryset=Partenaire.objects.order_by(cle_de_tri("nom"), "pk")
             ),
+        )
+
+    def with_list_related_data(self) -> "ReunionQuerySet":
+        """Axes in number order and partners in name order, one query each for all the rows."""
+        return (
+            self.select_related("campagne")
+            .prefetch_related(
+                models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk"))
+            )
+            .with_partenaires()
         )
 
     def totaux(self) -> dict:

@@ -188,9 +188,6 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 
-# The name of the structure shown in headers and PDFs when no projet exists yet.
-STRUCTURE_NAME = os.environ.get("STRUCTURE_NAME", "CCAS")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -596,17 +596,26 @@ def test_closing_a_campaign_in_the_admin_dates_it(client, administrateur):
 
 
 def test_evaluation_import_keys_on_year_and_code_and_refuses_closed_campaigns(administrateur):
-    _projet, _objectif, actions = _plan()
+    _projet, objectif, actions = _plan()
     projet = actions[0].objectif.axe.projet
     ouverte = EvaluationFactory(
         campagne=CampagneFactory(projet=projet, annee=2025), action=actions[0]
     )
-    close = EvaluationFactory(
-        campagne=CampagneFactory(projet=projet, annee=2024, close=True), action=actions[0]
-    )
+    bilan_2024 = CampagneFactory(projet=projet, annee=2024)
+    close = EvaluationFactory(campagne=bilan_2024, action=actions[0])
+    bilan_2024.clore(par=administrateur)
+    # Closing wrote a row, not evaluated, for 2.3.2 and 2.3.3: the 2024 review has all three.
+    assert bilan_2024.evaluations.count() == 3
     dataset = _exporter_en_csv(EvaluationResource())
     assert dataset.headers[:3] == ["Projet social", "Campagne", "Action"]
+    assert sorted((r["Campagne"], r["Action"]) for r in dataset.dict) == [
+        ("2024", "2.3.1"),
+        ("2024", "2.3.2"),
+        ("2024", "2.3.3"),
+        ("2025", "2.3.1"),
+    ]
 
+    # The open year edited, the closed one left as exported: imported, 2024 skipped.
     ligne_ouverte = next(i for i, r in enumerate(dataset.dict) if r["Campagne"] == "2025")
     rangee = list(dataset[ligne_ouverte])
     rangee[dataset.headers.index("Taux de réalisation (%)")] = "80"
@@ -616,30 +625,40 @@ def test_evaluation_import_keys_on_year_and_code_and_refuses_closed_campaigns(ad
     ouverte.refresh_from_db()
     assert ouverte.taux_realisation == 80
 
-    ligne_close = next(i for i, r in enumerate(dataset.dict) if r["Campagne"] == "2024")
-    rangee = list(dataset[ligne_close])
-    rangee[dataset.headers.index("Taux de réalisation (%)")] = "100"
-    dataset[ligne_close] = rangee
-    result = EvaluationResource().import_data(dataset, dry_run=False)
+    # A change to a closed year is refused, for an evaluated action and a not evaluated one.
+    for code in ("2.3.1", "2.3.2"):
+        dataset = _exporter_en_csv(EvaluationResource())
+        ligne_close = next(
+            i for i, r in enumerate(dataset.dict) if (r["Campagne"], r["Action"]) == ("2024", code)
+        )
+        rangee = list(dataset[ligne_close])
+        rangee[dataset.headers.index("Taux de réalisation (%)")] = "60"
+        dataset[ligne_close] = rangee
+        result = EvaluationResource().import_data(dataset, dry_run=False)
 
-    assert result.has_validation_errors()
-    assert (
-        "La campagne 2024 est close : ses évaluations ne peuvent plus être modifiées."
-        in _erreurs(result)
-    )
+        assert result.has_validation_errors(), code
+        assert (
+            "La campagne 2024 est close : ses évaluations ne peuvent plus être modifiées."
+            in _erreurs(result)
+        )
     close.refresh_from_db()
     assert close.taux_realisation == 50
-    assert Evaluation.objects.count() == 2
+    assert set(bilan_2024.evaluations.values_list("taux_realisation", flat=True)) == {50, 0}
+    assert Evaluation.objects.count() == 4
 
-    # A new evaluation in a closed campaign is refused too.
+    # A new evaluation in a closed campaign is refused too (a fiche created since).
+    ActionFactory(objectif=objectif, numero=4)
     nouvelle = dict(dataset.dict[ligne_close])
-    nouvelle["Action"] = "2.3.2"
+    nouvelle["Action"] = "2.3.4"
     refus = EvaluationResource().import_data(
         tablib.Dataset([nouvelle[h] for h in dataset.headers], headers=dataset.headers),
         dry_run=False,
     )
     assert refus.has_validation_errors()
-    assert Evaluation.objects.count() == 2
+    assert "La campagne 2024 est close : ses évaluations ne peuvent plus être modifiées." in (
+        _erreurs(refus)
+    )
+    assert Evaluation.objects.count() == 4
 
 
 # --- Import through the admin pages ---------------------------------------------------------

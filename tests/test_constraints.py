@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from actions.enums import StatutAction
 from evaluations.enums import StatutCampagne
 from tests.actions.factories import (
     ActionFactory,
@@ -95,6 +96,15 @@ def _taux_trop_grand():
     )
 
 
+def _realisee_sans_100():
+    return EvaluationFactory.build(
+        campagne=CampagneFactory(),
+        action=ActionFactory(),
+        statut=StatutAction.REALISEE,
+        taux_realisation=80,
+    )
+
+
 def _mesure_double():
     mesure = MesureFactory()
     return MesureFactory.build(evaluation=mesure.evaluation, indicateur=mesure.indicateur)
@@ -117,6 +127,7 @@ CAS = [
     (_campagne_close_sans_date, "Une campagne close doit avoir une date de clôture."),
     (_evaluation_double, "Cette action a déjà une évaluation dans cette campagne."),
     (_taux_trop_grand, "Le taux de réalisation doit être compris entre 0 et 100."),
+    (_realisee_sans_100, "Une action réalisée a un taux de réalisation de 100 %."),
     (_mesure_double, "Cet indicateur a déjà une valeur dans cette évaluation."),
 ]
 
@@ -138,8 +149,16 @@ def test_constraint_gives_french_message_and_saves_nothing(construire, message):
 
 
 @pytest.mark.django_db
-def test_taux_bounds_are_accepted():
-    for taux in (0, 100):
-        EvaluationFactory.build(
-            campagne=CampagneFactory(), action=ActionFactory(), taux_realisation=taux
-        ).full_clean()
+@pytest.mark.parametrize(
+    ("statut", "taux"),
+    [(StatutAction.EN_COURS, 0), (StatutAction.EN_COURS, 100), (StatutAction.REALISEE, 100)],
+)
+def test_taux_bounds_are_accepted(statut, taux):
+    """0 and 100 pass validation and the database constraints (réalisée: 100 only)."""
+    evaluation = EvaluationFactory.build(
+        campagne=CampagneFactory(), action=ActionFactory(), statut=statut, taux_realisation=taux
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    evaluation.refresh_from_db()
+    assert (evaluation.statut, evaluation.taux_realisation) == (statut, taux)

@@ -6,14 +6,9 @@ from axes.models import ProjetSocial
 from evaluations.enums import Appreciation
 from evaluations.models import Campagne
 from evaluations.services import AxeDuBilan, Etat, LigneBilan
+from projet_social.contraintes import message_contrainte
 
-
-def message_contrainte(nom: str) -> str:
-    contrainte = next(c for c in Campagne._meta.constraints if c.name == nom)
-    return str(contrainte.violation_error_message)
-
-
-ANNEE_DEJA_OUVERTE = message_contrainte("evaluations_campagne_annee_unique_par_projet")
+ANNEE_DEJA_OUVERTE = message_contrainte(Campagne, "evaluations_campagne_annee_unique_par_projet")
 
 
 class CampagneOuvertureForm(forms.Form):

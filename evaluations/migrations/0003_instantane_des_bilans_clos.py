@@ -337,7 +337,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(taux_100_si_realisee, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('statut', 'realisee'), _negated=True), ('taux_realisation', 100), _connector='OR'), name='evaluations_evaluation_realisee_100', violation_error_message='Une action réalisée a un taux de réalisation de 100 %.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('statut', 'realisee'), _negated=True), ('taux_realisation', 100), _connector='OR'), name='evaluations_evaluation_realisee_100', violation_error_message='Une action réalisée a un taux de réalisation de 100 %%.'),
         ),
         migrations.AddField(
             model_name='actiondecidee',

@@ -85,6 +85,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     reunions = Reunion.objects.filter(campagne=campagne, type=TypeReunion.BILAN_ANNUEL).order_by(
         "date", "pk"
     )
+    if not campagne.est_close:  # a closed review shows the partners its closing recorded
+        reunions = reunions.with_partenaires()
     historique = campagne.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )[:HISTORIQUE_MAX]

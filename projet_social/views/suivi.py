@@ -243,14 +243,28 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
             "budget": _budget_par_annee(action.lignes_budget.all()),
             "precedente": precedente,
             "suivante": suivante,
-            "historique": action.history.select_related("history_user").order_by(
-                "-history_date", "-history_id"
-            )[:HISTORIQUE_APERCU],
+            "historique": _apercu_historique(action),
             "peut_modifier": peut_modifier_action(user, action),
             "peut_deplacer": user.has_perm("actions.change_action"),
             "peut_supprimer": user.has_perm("actions.delete_action"),
         },
     )
+
+
+def _apercu_historique(action: Action) -> list:
+    """The fiche's last few saves, newest first (one query). django-simple-history writes one
+    more record per many-to-many change after a save (publics, besoins), which repeats the
+    save's version: a record at the same version as the one before is shown once."""
+    enregistrements = action.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )[: HISTORIQUE_APERCU * 4]
+    apercu = []
+    for enregistrement in enregistrements:
+        if apercu and apercu[-1].version == enregistrement.version:
+            apercu[-1] = enregistrement  # the save itself, which carries its reason
+            continue
+        apercu.append(enregistrement)
+    return apercu[:HISTORIQUE_APERCU]
 
 
 def _mesures_des_indicateurs(indicateurs: list, evaluations: list) -> None:

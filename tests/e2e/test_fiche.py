@@ -33,7 +33,9 @@ def test_agent_finds_box_marianne_adds_indicator_and_partner(demo, connecter):
     page.get_by_role("button", name="Enregistrer la fiche").click()
 
     expect(page.get_by_text("Fiche enregistrée.")).to_be_visible()
-    historique = page.locator("#historique")
+    expect(page.locator("#historique")).to_contain_text("Modification")
+    page.get_by_role("link", name="Tout l'historique").click()
+    historique = page.locator("main")
     expect(historique).to_contain_text("Partenaires mobilisés")
     expect(historique).to_contain_text("Épicerie fine de la place")
     action = _box_marianne()

@@ -422,11 +422,15 @@ def test_closing_keeps_the_figures_of_the_review(client, agent, bilan):
     ouverte = _progression(client.get(url("campagne", campagne)))
     fermer(campagne, agent)
     close = client.get(url("campagne", campagne))
-    assert _progression(close) == ouverte == {
-        "total": (2, 4, 30.0),
-        1: (1, 3, 26.7),
-        2: (1, 1, 40.0),
-    }
+    assert (
+        _progression(close)
+        == ouverte
+        == {
+            "total": (2, 4, 30.0),
+            1: (1, 3, 26.7),
+            2: (1, 1, 40.0),
+        }
+    )
     page = texte(close)
     assert "2 évaluées, 2 non évaluées." in page
     assert "2 / 4 actions évaluées au Bilan 2025" in page
@@ -799,11 +803,12 @@ def test_query_count_of_an_open_campaign_does_not_grow(
     # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its
     # evaluations, 8 the actions (with objective, axe, pilote) and their avancement,
     # 9 the projet's avancement, 10 the avancement per axe, 11 campaign history (with its
-    # users), 12 réunions
-    with django_assert_num_queries(12):
+    # users), 12 réunions, 13 their partners (a closed review reads the partners its
+    # closing recorded instead)
+    with django_assert_num_queries(13):
         client.get(url("campagne", campagne), {"non_evaluees": "on"})
     _seed(objectif1, objectif2, campagne, 27, depart=10)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url("campagne", campagne), {"non_evaluees": "on"})
     assert response.context["nb_lignes"] == 30
 

@@ -985,11 +985,12 @@ def test_form_query_count_does_not_grow(
     client.force_login(agent)
     # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action with objectif, axe, pilote,
     # 6-7 change_evaluation permission (user's, groups'), 8 indicators, 9 this year's and the
-    # previous evaluation with campagne and auteur, 10 their mesures, 11 the campaign's
-    # actions for the navigation.
-    with django_assert_num_queries(11):
+    # previous evaluation with campagne and auteur, 10 their mesures, 11-12 the previous and
+    # the next fiche (Action.objects.voisines, as on the fiche page), 13 the next action
+    # still to evaluate.
+    with django_assert_num_queries(13):
         client.get(url(campagne, petite))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         response = client.get(url(campagne, grande))
     assert len(response.context["formset"].forms) == 30
     assert all(ligne["precedente"] is not None for ligne in response.context["lignes"])
@@ -1016,14 +1017,16 @@ def test_save_query_count_does_not_grow(
             data[nom_mesure(indicateur)] = str(rang)
         envois.append((action, data))
     # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action, 6-7 permissions,
-    # 8 indicators, 9 evaluations, 10 mesures, 11-13 the taux check constraint (model
-    # validation, in its savepoint); 14 savepoint of the whole save: 15-19 the evaluation
-    # (savepoint, version bump, row, history, release), 20 the mesures updated in bulk,
-    # 21 their history in bulk, 22-28 the fiche (savepoint, version bump, row, history, the
-    # publics and the besoins its history record holds, release), 29 release; 30 the
-    # campaign's actions, for the next one to evaluate.
+    # 8 indicators, 9 evaluations, 10 mesures, 11-13 and 14-16 the two taux check
+    # constraints (0 to 100, réalisée = 100: model validation, each in its savepoint);
+    # 17 savepoint of the whole save, 18 the campaign row locked (refused if closed),
+    # 19-23 the evaluation (savepoint, version bump, row, history, release), 24 the mesures
+    # updated in bulk, 25 their history in bulk, 26-32 the fiche (savepoint, version bump,
+    # row, history, the publics and the besoins its history record holds, release),
+    # 33 release; 34-35 the previous and next fiches and 36 the next action to evaluate
+    # (the navigation, for « enregistrer et suivante »).
     for action, data in envois:
-        with django_assert_num_queries(30):
+        with django_assert_num_queries(36):
             response = client.post(url(campagne, action), data)
         assert response.status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
@@ -1040,14 +1043,15 @@ def test_creation_query_count_does_not_grow(
         passee.clore(None)
     client.force_login(agent)
     # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action, 6-7 permissions,
-    # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 the taux check
-    # constraint (in its savepoint); 14 savepoint of the whole save, 15 evaluation, 16 its
-    # history, 17 the mesures created in bulk, 18 their history in bulk, 19 release.
+    # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 and 14-16 the
+    # two taux check constraints (each in its savepoint); 17 savepoint of the whole save,
+    # 18 the campaign row locked, 19 evaluation, 20 its history, 21 the mesures created in
+    # bulk, 22 their history in bulk, 23 release.
     for action, indicateurs in envois:
         data = formulaire_rempli(client, campagne, action)
         for indicateur in indicateurs:
             data[nom_mesure(indicateur)] = "1"
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(23):
             assert client.post(url(campagne, action), data).status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
 
@@ -1057,13 +1061,15 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
 ):
     (petite, _), (grande, _) = petite_et_grande
     client.force_login(agent)
-    # The queries of the fiche listed in tests/actions/test_fiche.py, less the users and
-    # partners named by the history (none: factory rows have no history user, no partner),
-    # that is 24, and 25 the open campaigns of the projet, for the « Évaluer » buttons of
-    # those who may evaluate.
-    with django_assert_num_queries(25):
+    # 1 session, 2 user, 3 projet courant, 4 the fiche (objective, axe, pilote), 5 publics,
+    # 6 besoins, 7 partners, 8 indicators, 9 steps, 10 budget, 11-12 permissions, 13 its
+    # evaluations (with their campaign), 14 their mesures, 15 the latest review and 16 the
+    # fiche's avancement in it, 17-18 the previous and next fiches, 19 the open campaigns
+    # of the projet (the « Évaluer » buttons of those who may evaluate), 20 the last
+    # records of its history (factory rows name no user: no query for their names).
+    with django_assert_num_queries(20):
         client.get(reverse("actions:detail", args=[petite.pk]))
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(20):
         response = client.get(reverse("actions:detail", args=[grande.pk]))
     tableau = response.context["indicateurs_par_annee"]
     assert [c.annee for c in tableau["campagnes"]] == [2020, 2021, 2022, 2023, 2025]
