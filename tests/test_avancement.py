@@ -8,12 +8,12 @@ from actions.enums import StatutAction
 from actions.models import Action
 from axes.models import Axe, Objectif
 from tests.actions.factories import ActionFactory
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.axes.factories import AxeFactory, ObjectifFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 
 
 @pytest.fixture
-def plan(db):
+def plan(projet):
     """Two axes, three objectives, seven actions, two campaigns.
 
     Campaign 2025 (the latest):
@@ -23,7 +23,6 @@ def plan(db):
       Axe 1 = (100 + 50 + 0 + 20) / 4 = 42.5 ; axe 2 = 30 ; projet = 200 / 5 = 40
     Campaign 2024: only a1 at 40 % -> O1.1 = 40 / 3, a5 counts (not abandoned then).
     """
-    projet = ProjetSocialFactory()
     axe1 = AxeFactory(projet=projet, numero=1)
     axe2 = AxeFactory(projet=projet, numero=2)
     o11 = ObjectifFactory(axe=axe1, numero=1)
@@ -100,10 +99,9 @@ def test_earlier_campaign_uses_its_own_evaluations(plan):
     assert avancement[o12.pk] == pytest.approx(0)
 
 
-def test_progress_without_campaign_is_zero_and_without_actions_is_none(db):
-    projet = ProjetSocialFactory()
+def test_progress_without_campaign_is_zero_and_without_actions_is_none(projet, objectif):
     assert projet.avancement() is None
-    ActionFactory(objectif=ObjectifFactory(axe=AxeFactory(projet=projet)))
+    ActionFactory(objectif=objectif)
     assert projet.avancement() == 0
 
 
@@ -136,9 +134,7 @@ def test_progress_query_count_does_not_grow_with_actions(plan, django_assert_num
 TODAY = datetime.date(2025, 9, 15)
 
 
-@pytest.mark.django_db
-def test_en_retard_rule():
-    objectif = ObjectifFactory()
+def test_en_retard_rule(objectif):
     hier = TODAY - datetime.timedelta(days=1)
 
     def action(**kwargs):
@@ -161,10 +157,7 @@ def test_en_retard_rule():
     assert not any(flags[a.pk] for a in not_late)
 
 
-@pytest.mark.django_db
-def test_compter_par_statut_lists_every_statut():
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_compter_par_statut_lists_every_statut(projet, objectif):
     for statut in (StatutAction.EN_COURS, StatutAction.EN_COURS, StatutAction.REALISEE):
         ActionFactory(objectif=objectif, statut=statut)
     ActionFactory(statut=StatutAction.A_LANCER)  # another plan

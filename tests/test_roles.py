@@ -15,7 +15,6 @@ from tests.actions.factories import (
     EluFactory,
     PartenaireFactory,
 )
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
 
 LECTURE = {
@@ -78,11 +77,7 @@ def test_every_url_is_classified():
 
 
 @pytest.fixture
-def objets(db):
-    projet = ProjetSocialFactory()
-    axe = AxeFactory(projet=projet, numero=1)
-    objectif = ObjectifFactory(axe=axe, numero=1)
-    action = ActionFactory(objectif=objectif, numero=1)
+def objets(projet, axe, objectif, action):
     partenaire = PartenaireFactory()
     PartenaireFactory()  # a second one, for the merge form
     campagne = CampagneFactory(projet=projet, annee=2025)

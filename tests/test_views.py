@@ -5,7 +5,6 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from tests.actions.factories import ActionFactory
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 
 
@@ -72,10 +71,11 @@ def test_home_without_projet_explains_what_to_do(client, agent):
 
 
 @pytest.mark.django_db
-def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_queries):
-    projet = ProjetSocialFactory(intitule="Projet social de Testville", est_demo=True)
-    axe = AxeFactory(projet=projet, numero=1, intitule="Accompagnement")
-    objectif = ObjectifFactory(axe=axe, numero=1)
+def test_home_shows_plan_progress_and_counts(
+    client, elu, projet, objectif, django_assert_max_num_queries
+):
+    projet.est_demo = True
+    projet.save()
     campagne = CampagneFactory(projet=projet, annee=2025)
     EvaluationFactory(
         campagne=campagne, action=ActionFactory(objectif=objectif), taux_realisation=60
@@ -87,8 +87,8 @@ def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Projet social de Testville" in content
-    assert "1. Accompagnement" in content
+    assert "Projet social de territoire 2023-2026" in content
+    assert "2. Lien social" in content
     assert "30 %" in content  # (60 + 0) / 2
     assert response.context["nb_en_retard"] == 1
     assert response.context["nb_actions"] == 2
@@ -96,9 +96,7 @@ def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_
 
 
 @pytest.mark.django_db
-def test_home_query_count_does_not_grow(client, elu, django_assert_num_queries):
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_home_query_count_does_not_grow(client, elu, projet, objectif, django_assert_num_queries):
     campagne = CampagneFactory(projet=projet)
     client.force_login(elu)
     ActionFactory(objectif=objectif)
@@ -143,9 +141,7 @@ def test_pages_carry_a_content_security_policy(client, agent):
 
 
 @pytest.mark.django_db
-def test_home_shows_the_latest_review_and_its_progress(client, elu):
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_home_shows_the_latest_review_and_its_progress(client, elu, projet, objectif):
     CampagneFactory(projet=projet, annee=2024, close=True)
     campagne = CampagneFactory(projet=projet, annee=2025)
     EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))

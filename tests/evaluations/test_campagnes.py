@@ -25,11 +25,6 @@ OUVRIR = reverse("evaluations:ouvrir")
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(annee_debut=2023, annee_fin=2026)
-
-
-@pytest.fixture
 def axe1(projet):
     return AxeFactory(projet=projet, numero=1, intitule="Accompagnement", couleur="#1f5f7a")
 
@@ -209,9 +204,8 @@ def test_reopening_an_open_campaign_changes_nothing(client, administrateur, camp
     assert campagne.history.count() == avant
 
 
-def test_campaigns_of_another_projet_are_404(client, agent, autre_projet):
+def test_campaigns_of_another_projet_are_404(client, agent, projet, autre_projet):
     ailleurs = CampagneFactory(projet=autre_projet, annee=2018)
-    ProjetSocialFactory()  # the current projet
     client.force_login(AgentFactory(username="admin-bis", is_superuser=True))
     for nom in ["campagne", "rouvrir", *MUTATIONS]:
         assert client.get(url(nom, ailleurs)).status_code == 404, nom

@@ -32,24 +32,9 @@ from tests.formulaires import donnees_du_formulaire
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(intitule="Projet social de Testville", annee_debut=2023)
-
-
-@pytest.fixture
-def objectif(projet):
-    axe = AxeFactory(projet=projet, numero=2, intitule="Lien social")
-    return ObjectifFactory(axe=axe, numero=3, intitule="Rompre l'isolement")
-
-
-@pytest.fixture
-def pilote(db):
-    """A partner's staff member with an account: in no group, pilote of one action."""
-    return UserFactory(username="pilote-test", first_name="Paule", last_name="Pilote")
-
-
-@pytest.fixture
 def action(objectif, pilote):
+    """Rather than the shared fiche 2.3.1: 2.3.2, so that the campaign's navigation has a
+    neighbour before it, in progress and due at the end of the campaign's year."""
     return ActionFactory(
         objectif=objectif,
         numero=2,
