@@ -1,14 +1,14 @@
 import pytest
 
 from actions.enums import StatutAction
-from tests.actions.factories import (
-    ActionFactory,
+from tests.actions.factories import ActionFactory
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.factories_utilisateurs import (
     AdministrateurFactory,
     AgentFactory,
     EluFactory,
     UserFactory,
 )
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 
 
 @pytest.fixture

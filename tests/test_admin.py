@@ -27,7 +27,6 @@ from tests.actions.factories import (
     LigneBudgetFactory,
     PartenaireFactory,
     PublicCibleFactory,
-    UserFactory,
 )
 from tests.axes.factories import (
     AxeFactory,
@@ -41,6 +40,7 @@ from tests.evaluations.factories import (
     MesureFactory,
     ReunionFactory,
 )
+from tests.factories_utilisateurs import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from actions.models import Action, Partenaire
 from axes.models import Axe, Objectif
 from evaluations.models import Evaluation
-from tests.actions.factories import (
-    ActionFactory,
-    AdministrateurFactory,
-    AgentFactory,
-    EluFactory,
-    PartenaireFactory,
-)
+from tests.actions.factories import ActionFactory, PartenaireFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
+from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory, EluFactory
 
 LECTURE = {
     "home",

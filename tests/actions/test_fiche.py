@@ -16,8 +16,6 @@ from evaluations.models import Evaluation
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
-    AdministrateurFactory,
-    AgentFactory,
     EtapeFactory,
     IndicateurFactory,
     LigneBudgetFactory,
@@ -31,6 +29,7 @@ from tests.axes.factories import (
     ProjetSocialFactory,
 )
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory
 from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------

@@ -10,8 +10,9 @@ from pytest_django.asserts import assertContains
 from actions.enums import StatutAction
 from actions.historique import Historique
 from actions.models import Action
-from tests.actions.factories import AgentFactory, PublicCibleFactory
+from tests.actions.factories import PublicCibleFactory
 from tests.axes.factories import BesoinSocialFactory
+from tests.factories_utilisateurs import AgentFactory
 from tests.formulaires import lire_formulaire
 
 BESOINS = "Besoins sociaux (ABS) auxquels l'action répond"

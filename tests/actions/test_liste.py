@@ -6,13 +6,13 @@ from actions.enums import Priorite, RolePartenaire, StatutAction
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
-    AgentFactory,
     IndicateurFactory,
     PartenaireFactory,
     PublicCibleFactory,
 )
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+from tests.factories_utilisateurs import AgentFactory
 
 URL = reverse("actions:liste")
 

@@ -2,9 +2,10 @@ import pytest
 from django.urls import reverse
 
 from actions.enums import StatutAction
-from tests.actions.factories import ActionFactory, AgentFactory
+from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+from tests.factories_utilisateurs import AgentFactory
 
 URL = reverse("axes:plan")
 

@@ -15,9 +15,10 @@ from axes.enums import StatutProjet
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation
 from evaluations.services import fiches_a_la_cloture
-from tests.actions.factories import ActionFactory, AgentFactory, EluFactory, UserFactory
+from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
+from tests.factories_utilisateurs import AgentFactory, EluFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
 
 LISTE = reverse("evaluations:campagnes")

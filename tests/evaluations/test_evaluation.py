@@ -18,14 +18,10 @@ from axes.enums import StatutProjet
 from evaluations.enums import Appreciation
 from evaluations.models import Evaluation, Mesure
 from evaluations.views import evaluation as evaluation_views
-from tests.actions.factories import (
-    ActionFactory,
-    AgentFactory,
-    IndicateurFactory,
-    UserFactory,
-)
+from tests.actions.factories import ActionFactory, IndicateurFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.factories_utilisateurs import AgentFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
