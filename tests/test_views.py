@@ -58,9 +58,22 @@ def test_login_page_is_french_and_logs_in(client, agent):
 @pytest.mark.django_db
 def test_logout_is_a_post(client, agent):
     client.force_login(agent)
+
+    # Django's LogoutView answers only POST: a GET (a link, a prefetch) is refused with a 405
+    # and the session is kept.
+    refus = client.get(reverse("logout"))
+    assert refus.status_code == 405
+    assert refus["Allow"] == "POST, OPTIONS"
+    assert client.session["_auth_user_id"] == str(agent.pk)
+    assert client.get("/").status_code == 200
+
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get("/").status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+    accueil = client.get("/")
+    assert accueil.status_code == 302
+    assert accueil["Location"] == f"{reverse('login')}?next=/"
 
 
 @pytest.mark.django_db
