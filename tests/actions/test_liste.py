@@ -210,26 +210,35 @@ def test_mes_actions_lists_the_pilotes_actions(client, agent, objectif):
     assert "<h1" in response.content.decode() and "Mes actions" in response.content.decode()
 
 
-def _seed(objectif, campagne, nombre):
+def _seed(objectif, campagne, nombre) -> list:
+    """``nombre`` actions in progress, titled "Action n°…", each with a row of every kind."""
     partenaire = PartenaireFactory()
     public = PublicCibleFactory()
+    actions = []
     for _ in range(nombre):
         action = ActionFactory(objectif=objectif, pilote=AgentFactory())
         action.publics.add(public)
         ActionPartenaireFactory(action=action, partenaire=partenaire)
         IndicateurFactory(action=action)
         EvaluationFactory(campagne=campagne, action=action)
+        actions.append(action)
+    return actions
 
 
 def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_queries):
     campagne = CampagneFactory(projet=objectif.axe.projet)
     client.force_login(agent)
-    _seed(objectif, campagne, 3)
+    montrees = _seed(objectif, campagne, 3)
+    # Left out by the filters: a fiche already done, a fiche in progress the search misses.
+    ActionFactory(objectif=objectif, statut=StatutAction.REALISEE)
+    ActionFactory(objectif=objectif, intitule="Épicerie sociale")
     # session, user, user and group permissions, projet, campagne, count, page of actions,
     # filter choices: services, axes, objectifs, pilotes, partenaires, publics
     params = {"q": "action", "statut": "en_cours", "en_retard": ""}
     with django_assert_num_queries(14):
-        client.get(URL, params)
-    _seed(objectif, campagne, 27)
+        response = client.get(URL, params)
+    assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
+    montrees += _seed(objectif, campagne, 27)
     with django_assert_num_queries(14):
-        client.get(URL, params)
+        response = client.get(URL, params)
+    assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
