@@ -84,9 +84,7 @@ def test_home_without_projet_explains_what_to_do(client, agent):
 
 
 @pytest.mark.django_db
-def test_home_shows_plan_progress_and_counts(
-    client, elu, projet, objectif, django_assert_max_num_queries
-):
+def test_home_shows_plan_progress_and_counts(client, elu, projet, objectif):
     projet.est_demo = True
     projet.save()
     campagne = CampagneFactory(projet=projet, annee=2025)
