@@ -43,7 +43,6 @@ def seed(nombre: int):
     from tests.actions.factories import (
         ActionFactory,
         ActionPartenaireFactory,
-        AgentFactory,
         EtapeFactory,
         IndicateurFactory,
         LigneBudgetFactory,
@@ -52,6 +51,7 @@ def seed(nombre: int):
     )
     from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
     from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+    from tests.factories_utilisateurs import AgentFactory
 
     projet = ProjetSocialFactory()
     c2024 = CampagneFactory(

@@ -1,6 +1,14 @@
 import pytest
 
-from tests.actions.factories import AdministrateurFactory, AgentFactory, EluFactory
+from actions.enums import StatutAction
+from tests.actions.factories import ActionFactory
+from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.factories_utilisateurs import (
+    AdministrateurFactory,
+    AgentFactory,
+    EluFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -22,3 +30,43 @@ def administrateur(db):
 def _fast_password_hasher(settings):
     # Every factory user gets a password: PBKDF2 would make up most of the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- The plan most tests work in: axe 2, objective 2.3, fiche 2.3.1 --------------------------
+
+
+@pytest.fixture
+def projet(db):
+    """The current plan: adopted, 2023-2026."""
+    return ProjetSocialFactory(
+        intitule="Projet social de territoire 2023-2026", annee_debut=2023, annee_fin=2026
+    )
+
+
+@pytest.fixture
+def axe(projet):
+    return AxeFactory(projet=projet, numero=2, intitule="Lien social", couleur="#7a3e9d")
+
+
+@pytest.fixture
+def objectif(axe):
+    return ObjectifFactory(axe=axe, numero=3, intitule="Rompre l’isolement")
+
+
+@pytest.fixture
+def pilote(db):
+    """A partner's staff member with an account: in no group, so what they may do on their
+    fiche comes from piloting it, not from a role."""
+    return UserFactory(username="pilote-test", first_name="Paule", last_name="Pilote")
+
+
+@pytest.fixture
+def action(objectif, pilote):
+    """Fiche 2.3.1, not started yet, piloted by ``pilote``."""
+    return ActionFactory(
+        objectif=objectif,
+        numero=1,
+        intitule="Visites de convivialité",
+        statut=StatutAction.A_LANCER,
+        pilote=pilote,
+    )

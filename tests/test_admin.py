@@ -27,7 +27,6 @@ from tests.actions.factories import (
     LigneBudgetFactory,
     PartenaireFactory,
     PublicCibleFactory,
-    UserFactory,
 )
 from tests.axes.factories import (
     AxeFactory,
@@ -41,6 +40,7 @@ from tests.evaluations.factories import (
     MesureFactory,
     ReunionFactory,
 )
+from tests.factories_utilisateurs import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -328,19 +328,16 @@ def test_action_marquer_realisee_keeps_a_history(client, administrateur):
 # --- Import and export of fiches ------------------------------------------------------------
 
 
-def _plan():
-    """A plan with axe 2, objective 2.3 and the actions 2.3.1 to 2.3.3."""
-    projet = ProjetSocialFactory(intitule="Projet social de territoire 2023-2026")
-    axe = AxeFactory(projet=projet, numero=2, intitule="Lien social")
-    objectif = ObjectifFactory(axe=axe, numero=3, intitule="Rompre l'isolement")
-    PublicCibleFactory(libelle="Personnes isolées")
-    PublicCibleFactory(libelle="Personnes âgées")
-    pilote = UserFactory(username="c.le-gall")
-    actions = [
-        ActionFactory(objectif=objectif, numero=numero, pilote=pilote) for numero in (1, 2, 3)
+@pytest.fixture
+def actions(objectif, pilote, action):
+    """The actions 2.3.1 (the shared fiche, for two publics) to 2.3.3, of one pilote."""
+    action.publics.add(
+        PublicCibleFactory(libelle="Personnes isolées"),
+        PublicCibleFactory(libelle="Personnes âgées"),
+    )
+    return [action] + [
+        ActionFactory(objectif=objectif, numero=numero, pilote=pilote) for numero in (2, 3)
     ]
-    actions[0].publics.add(*PublicCibleFactory._meta.model.objects.all())
-    return projet, objectif, actions
 
 
 def _exporter_en_csv(resource, **kwargs) -> tablib.Dataset:
@@ -355,8 +352,7 @@ def _modifier(dataset: tablib.Dataset, code: str, colonne: str, valeur: str) -> 
     dataset[ligne] = rangee
 
 
-def test_action_export_has_french_headers_and_readable_values():
-    _projet, _objectif, actions = _plan()
+def test_action_export_has_french_headers_and_readable_values(actions):
     actions[0].echeance = datetime.date(2025, 12, 31)
     actions[0].save()
 
@@ -372,15 +368,14 @@ def test_action_export_has_french_headers_and_readable_values():
     premiere = dataset.dict[0]
     assert premiere["Code"] == "2.3.1"
     assert premiere["Objectif opérationnel"] == "2.3"
-    assert premiere["Statut"] == "En cours"
+    assert premiere["Statut"] == "À lancer"
     assert premiere["Priorité"] == "Moyenne"
-    assert premiere["Pilote"] == "c.le-gall"
+    assert premiere["Pilote"] == "pilote-test"
     assert set(premiere["Publics cibles"].split("; ")) == {"Personnes âgées", "Personnes isolées"}
     assert premiere["Échéance"] == "31/12/2025"
 
 
-def test_reimporting_an_edited_export_updates_and_never_duplicates(administrateur):
-    _projet, _objectif, actions = _plan()
+def test_reimporting_an_edited_export_updates_and_never_duplicates(administrateur, actions):
     dataset = _exporter_en_csv(ActionResource())
     _modifier(dataset, "2.3.2", "Intitulé", "Visites de convivialité à domicile")
     _modifier(dataset, "2.3.2", "Statut", "Reportée")
@@ -406,8 +401,7 @@ def test_reimporting_an_edited_export_updates_and_never_duplicates(administrateu
     }
 
 
-def test_import_creates_a_new_action_from_its_code(administrateur):
-    _projet, objectif, _actions = _plan()
+def test_import_creates_a_new_action_from_its_code(administrateur, objectif, actions):
     dataset = _exporter_en_csv(ActionResource())
     nouvelle = dict(dataset.dict[0])
     nouvelle.update(
@@ -433,8 +427,7 @@ def _erreurs(result) -> list[str]:
     ]
 
 
-def test_unknown_objective_is_a_french_error_and_the_import_changes_nothing():
-    _projet, _objectif, actions = _plan()
+def test_unknown_objective_is_a_french_error_and_the_import_changes_nothing(actions):
     dataset = _exporter_en_csv(ActionResource())
     _modifier(dataset, "2.3.2", "Intitulé", "Visites de convivialité à domicile")
     inconnue = dict(dataset.dict[0])
@@ -454,8 +447,7 @@ def test_unknown_objective_is_a_french_error_and_the_import_changes_nothing():
     assert Action.objects.get(pk=actions[1].pk).intitule == actions[1].intitule
 
 
-def test_bad_date_and_unknown_public_are_french_errors():
-    _projet, _objectif, actions = _plan()
+def test_bad_date_and_unknown_public_are_french_errors(actions):
     dataset = _exporter_en_csv(ActionResource())
     _modifier(dataset, "2.3.1", "Échéance", "31/02/2025")
     _modifier(dataset, "2.3.2", "Publics cibles", "Personnes âgées; Retraités")
@@ -470,8 +462,7 @@ def test_bad_date_and_unknown_public_are_french_errors():
     assert Action.objects.get(pk=actions[0].pk).echeance == actions[0].echeance
 
 
-def test_codes_resolve_in_the_projet_named_by_the_row_else_the_current_one():
-    ancien, _objectif, actions = _plan()
+def test_codes_resolve_in_the_projet_named_by_the_row_else_the_current_one(actions):
     # A newer adopted plan with the same numbers becomes the current one.
     nouveau = ProjetSocialFactory(
         intitule="Projet social 2027-2032", annee_debut=2027, annee_fin=2032
@@ -516,8 +507,7 @@ def test_partner_import_by_nom_updates_rather_than_duplicates():
     assert Partenaire.objects.count() == 2
 
 
-def test_indicator_import_keys_on_action_code_and_libelle():
-    _projet, _objectif, actions = _plan()
+def test_indicator_import_keys_on_action_code_and_libelle(actions):
     IndicateurFactory(action=actions[0], libelle="Personnes visitées", valeur_cible=40)
     dataset = _exporter_en_csv(IndicateurResource())
     _modifier(dataset, "2.3.1", "Valeur cible", "45,5")
@@ -595,9 +585,9 @@ def test_closing_a_campaign_in_the_admin_dates_it(client, administrateur):
     assert campagne.closed_at is not None
 
 
-def test_evaluation_import_keys_on_year_and_code_and_refuses_closed_campaigns(administrateur):
-    _projet, objectif, actions = _plan()
-    projet = actions[0].objectif.axe.projet
+def test_evaluation_import_keys_on_year_and_code_and_refuses_closed_campaigns(
+    administrateur, projet, objectif, actions
+):
     ouverte = EvaluationFactory(
         campagne=CampagneFactory(projet=projet, annee=2025), action=actions[0]
     )
@@ -680,8 +670,7 @@ def _importer_par_l_admin(client, model, contenu: str):
     )
 
 
-def test_admin_import_previews_then_updates_the_action(client, administrateur):
-    _projet, _objectif, actions = _plan()
+def test_admin_import_previews_then_updates_the_action(client, administrateur, actions):
     dataset = _exporter_en_csv(ActionResource())
     _modifier(dataset, "2.3.3", "Intitulé", "Jardin partagé")
     client.force_login(administrateur)
@@ -704,8 +693,7 @@ def test_admin_import_previews_then_updates_the_action(client, administrateur):
     assert Action.objects.count() == 3
 
 
-def test_admin_import_shows_the_french_row_error(client, administrateur):
-    _plan()
+def test_admin_import_shows_the_french_row_error(client, administrateur, actions):
     dataset = _exporter_en_csv(ActionResource())
     _modifier(dataset, "2.3.1", "Objectif opérationnel", "2.4")
     client.force_login(administrateur)
@@ -717,8 +705,7 @@ def test_admin_import_shows_the_french_row_error(client, administrateur):
     assert "ne correspond pas au code 2.3.1" in html.unescape(apercu.content.decode())
 
 
-def test_objective_import_keys_on_its_code_within_the_axes():
-    projet, objectif, _actions = _plan()
+def test_objective_import_keys_on_its_code_within_the_axes(projet, objectif, actions):
     dataset = _exporter_en_csv(ObjectifResource())
     dataset.append([projet.intitule, "2.4", "", "Soutenir les aidants", ""])
     dataset.append([projet.intitule, "7.1", "", "Sans axe", ""])
@@ -737,8 +724,7 @@ def test_objective_import_keys_on_its_code_within_the_axes():
     assert Objectif.objects.count() == 2
 
 
-def test_axe_import_keys_on_projet_and_numero():
-    _plan()
+def test_axe_import_keys_on_projet_and_numero(actions):
     dataset = _exporter_en_csv(AxeResource())
     assert dataset.dict[0]["Numéro"] == "2"
     rangee = list(dataset[0])

@@ -160,9 +160,7 @@ def test_the_same_figure_on_every_screen(client, agent, plan):
 TODAY = datetime.date(2025, 9, 15)
 
 
-@pytest.mark.django_db
-def test_en_retard_rule():
-    objectif = ObjectifFactory()
+def test_en_retard_rule(objectif):
     hier = TODAY - datetime.timedelta(days=1)
 
     def action(**kwargs):
@@ -185,10 +183,7 @@ def test_en_retard_rule():
     assert not any(flags[a.pk] for a in not_late)
 
 
-@pytest.mark.django_db
-def test_compter_par_statut_lists_every_statut():
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_compter_par_statut_lists_every_statut(projet, objectif):
     for statut in (StatutAction.EN_COURS, StatutAction.EN_COURS, StatutAction.REALISEE):
         ActionFactory(objectif=objectif, statut=statut)
     ActionFactory(statut=StatutAction.A_LANCER)  # another plan

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from actions.enums import StatutAction
 from evaluations.enums import StatutCampagne
+from evaluations.models import Evaluation
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
@@ -148,17 +149,42 @@ def test_constraint_gives_french_message_and_saves_nothing(construire, message):
     assert model.objects.count() == before
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("statut", "taux"),
     [(StatutAction.EN_COURS, 0), (StatutAction.EN_COURS, 100), (StatutAction.REALISEE, 100)],
 )
-def test_taux_bounds_are_accepted(statut, taux):
+def test_taux_bounds_are_accepted_and_saved(action, statut, taux):
     """0 and 100 pass validation and the database constraints (réalisée: 100 only)."""
+    campagne = CampagneFactory(projet=action.objectif.axe.projet)
     evaluation = EvaluationFactory.build(
-        campagne=CampagneFactory(), action=ActionFactory(), statut=statut, taux_realisation=taux
+        campagne=campagne, action=action, statut=statut, taux_realisation=taux
     )
+
     evaluation.full_clean()
     evaluation.save()
-    evaluation.refresh_from_db()
+
+    evaluation = Evaluation.objects.get(pk=evaluation.pk)
     assert (evaluation.statut, evaluation.taux_realisation) == (statut, taux)
+
+
+def test_taux_above_100_is_refused_by_the_database_on_writes_that_skip_validation(action):
+    """A queryset update and a bulk insert never call full_clean(): the named constraint
+    refuses 101 (as it refuses a plain save, in CAS). -1 is not tried: a
+    PositiveSmallIntegerField does not store it on every database, whatever the constraint."""
+    campagne = CampagneFactory(projet=action.objectif.axe.projet)
+    evaluation = EvaluationFactory(campagne=campagne, action=action, taux_realisation=100)
+    contrainte = "evaluations_evaluation_taux_0_100"
+
+    with pytest.raises(IntegrityError, match=contrainte), transaction.atomic():
+        Evaluation.objects.filter(pk=evaluation.pk).update(taux_realisation=101)
+    evaluation.refresh_from_db()
+    assert evaluation.taux_realisation == 100
+
+    autre = EvaluationFactory.build(
+        campagne=CampagneFactory(projet=campagne.projet, annee=campagne.annee + 1),
+        action=action,
+        taux_realisation=101,
+    )
+    with pytest.raises(IntegrityError, match=contrainte), transaction.atomic():
+        Evaluation.objects.bulk_create([autre])
+    assert list(Evaluation.objects.values_list("pk", "taux_realisation")) == [(evaluation.pk, 100)]

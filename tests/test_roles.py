@@ -8,15 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from actions.models import Action, Partenaire
 from axes.models import Axe, Objectif
 from evaluations.models import Evaluation
-from tests.actions.factories import (
-    ActionFactory,
-    AdministrateurFactory,
-    AgentFactory,
-    EluFactory,
-    PartenaireFactory,
-)
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.actions.factories import ActionFactory, PartenaireFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
+from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory, EluFactory
 
 LECTURE = {
     "home",
@@ -77,11 +71,7 @@ def test_every_url_is_classified():
 
 
 @pytest.fixture
-def objets(db):
-    projet = ProjetSocialFactory()
-    axe = AxeFactory(projet=projet, numero=1)
-    objectif = ObjectifFactory(axe=axe, numero=1)
-    action = ActionFactory(objectif=objectif, numero=1)
+def objets(projet, axe, objectif, action):
     partenaire = PartenaireFactory()
     PartenaireFactory()  # a second one, for the merge form
     campagne = CampagneFactory(projet=projet, annee=2025)

@@ -5,7 +5,6 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from tests.actions.factories import ActionFactory
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 
 
@@ -59,12 +58,22 @@ def test_login_page_is_french_and_logs_in(client, agent):
 @pytest.mark.django_db
 def test_logout_is_a_post(client, agent):
     client.force_login(agent)
-    # A GET (a link, a prefetch) does not log out.
-    assert client.get(reverse("logout")).status_code == 405
+
+    # Django's LogoutView answers only POST: a GET (a link, a prefetch) is refused with a 405
+    # and the session is kept.
+    refus = client.get(reverse("logout"))
+    assert refus.status_code == 405
+    assert refus["Allow"] == "POST, OPTIONS"
+    assert client.session["_auth_user_id"] == str(agent.pk)
     assert client.get("/").status_code == 200
+
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get("/").status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+    accueil = client.get("/")
+    assert accueil.status_code == 302
+    assert accueil["Location"] == f"{reverse('login')}?next=/"
 
 
 @pytest.mark.django_db
@@ -75,10 +84,9 @@ def test_home_without_projet_explains_what_to_do(client, agent):
 
 
 @pytest.mark.django_db
-def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_queries):
-    projet = ProjetSocialFactory(intitule="Projet social de Testville", est_demo=True)
-    axe = AxeFactory(projet=projet, numero=1, intitule="Accompagnement")
-    objectif = ObjectifFactory(axe=axe, numero=1)
+def test_home_shows_plan_progress_and_counts(client, elu, projet, objectif):
+    projet.est_demo = True
+    projet.save()
     campagne = CampagneFactory(projet=projet, annee=2025)
     EvaluationFactory(
         campagne=campagne, action=ActionFactory(objectif=objectif), taux_realisation=60
@@ -90,8 +98,8 @@ def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Projet social de Testville" in content
-    assert "1. Accompagnement" in content
+    assert "Projet social de territoire 2023-2026" in content
+    assert "2. Lien social" in content
     assert "30 %" in content  # (60 + 0) / 2
     assert response.context["nb_en_retard"] == 1
     assert response.context["nb_actions"] == 2
@@ -99,9 +107,7 @@ def test_home_shows_plan_progress_and_counts(client, elu, django_assert_max_num_
 
 
 @pytest.mark.django_db
-def test_home_query_count_does_not_grow(client, elu, django_assert_num_queries):
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_home_query_count_does_not_grow(client, elu, projet, objectif, django_assert_num_queries):
     campagne = CampagneFactory(projet=projet)
     client.force_login(elu)
     ActionFactory(objectif=objectif)
@@ -151,9 +157,7 @@ def test_pages_carry_a_content_security_policy(client, agent):
 
 
 @pytest.mark.django_db
-def test_home_shows_the_latest_review_and_its_progress(client, elu):
-    projet = ProjetSocialFactory()
-    objectif = ObjectifFactory(axe=AxeFactory(projet=projet))
+def test_home_shows_the_latest_review_and_its_progress(client, elu, projet, objectif):
     CampagneFactory(projet=projet, annee=2024, close=True)
     campagne = CampagneFactory(projet=projet, annee=2025)
     EvaluationFactory(campagne=campagne, action=ActionFactory(objectif=objectif))

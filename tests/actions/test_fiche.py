@@ -16,14 +16,11 @@ from evaluations.models import Evaluation
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
-    AdministrateurFactory,
-    AgentFactory,
     EtapeFactory,
     IndicateurFactory,
     LigneBudgetFactory,
     PartenaireFactory,
     PublicCibleFactory,
-    UserFactory,
 )
 from tests.axes.factories import (
     AxeFactory,
@@ -32,37 +29,10 @@ from tests.axes.factories import (
     ProjetSocialFactory,
 )
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory
 from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
-
-
-@pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(intitule="Projet social de Testville", annee_debut=2023)
-
-
-@pytest.fixture
-def objectif(projet):
-    axe = AxeFactory(projet=projet, numero=2, intitule="Lien social", couleur="#8a3ffc")
-    return ObjectifFactory(axe=axe, numero=3, intitule="Rompre l'isolement")
-
-
-@pytest.fixture
-def pilote(db):
-    """A partner's staff member with an account: in no group, pilote of one fiche."""
-    return UserFactory(username="pilote-test", first_name="Paule", last_name="Pilote")
-
-
-@pytest.fixture
-def action(objectif, pilote):
-    return ActionFactory(
-        objectif=objectif,
-        numero=1,
-        intitule="Visites de convivialité",
-        statut=StatutAction.A_LANCER,
-        pilote=pilote,
-    )
 
 
 @pytest.fixture

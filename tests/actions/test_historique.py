@@ -11,8 +11,9 @@ from pytest_django.asserts import assertContains
 from actions.enums import StatutAction
 from actions.historique import Historique
 from actions.models import Action
-from tests.actions.factories import ActionFactory, AgentFactory, PublicCibleFactory
-from tests.axes.factories import AxeFactory, BesoinSocialFactory, ObjectifFactory
+from tests.actions.factories import PublicCibleFactory
+from tests.axes.factories import BesoinSocialFactory
+from tests.factories_utilisateurs import AgentFactory
 from tests.formulaires import lire_formulaire
 
 BESOINS = "Besoins sociaux (ABS) auxquels l'action répond"
@@ -34,11 +35,8 @@ def aidants(db):
 
 
 @pytest.fixture
-def action(db, agees):
-    objectif = ObjectifFactory(axe=AxeFactory(numero=2), numero=3)
-    action = ActionFactory(
-        objectif=objectif, numero=1, intitule="Visites", statut=StatutAction.A_LANCER
-    )
+def action(action, agees):
+    """The shared fiche, for the elderly."""
     action.publics.set([agees])
     return action
 
@@ -145,7 +143,7 @@ def test_one_save_of_fields_and_lists_is_one_entry_in_the_model_order(
 
     modification, _creation = _entrees_fiche(action)
     assert [(c.champ, c.avant, c.apres, c.detail) for c in modification.changements] == [
-        ("Intitulé", "Visites", "Visites à domicile", ""),
+        ("Intitulé", "Visites de convivialité", "Visites à domicile", ""),
         (
             "Publics cibles",
             "Personnes âgées",

@@ -28,19 +28,9 @@ CREER = reverse("actions:partenaire_creer")
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(intitule="Projet social 2023-2026")
-
-
-@pytest.fixture
 def autre_projet(projet):
     """A closed plan: never the current one."""
     return ProjetSocialFactory(statut=StatutProjet.CLOS, annee_debut=2017, annee_fin=2020)
-
-
-@pytest.fixture
-def objectif(projet):
-    return ObjectifFactory(axe=AxeFactory(projet=projet, numero=2), numero=3)
 
 
 @pytest.fixture

@@ -16,14 +16,13 @@ NUMERO_OBJECTIF_PRIS = "Un objectif porte déjà ce numéro dans cet axe."
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory()
-
-
-@pytest.fixture
 def autre_projet(projet):
     """A closed plan: never the current one."""
     return ProjetSocialFactory(statut=StatutProjet.CLOS, annee_debut=2017, annee_fin=2020)
+
+
+# The plan under edit starts at axe 1 and objective 1.1, rather than at the shared axe 2 and
+# objective 2.3: the tests propose, take and move the numbers around them.
 
 
 @pytest.fixture

@@ -2,29 +2,24 @@ import pytest
 from django.urls import reverse
 
 from actions.enums import StatutAction
-from tests.actions.factories import ActionFactory, AgentFactory
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.actions.factories import ActionFactory
+from tests.axes.factories import AxeFactory, ObjectifFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+from tests.factories_utilisateurs import AgentFactory
 
 URL = reverse("axes:plan")
 
 
 @pytest.fixture
-def plan(db):
-    projet = ProjetSocialFactory(intitule="Projet social de territoire 2023-2026")
-    axe = AxeFactory(projet=projet, numero=2, intitule="Lien social", couleur="#7a3e9d")
-    objectif = ObjectifFactory(axe=axe, numero=3, intitule="Rompre l’isolement")
-    pilote = AgentFactory(username="pilote-plan", first_name="Coordination", last_name="Seniors")
+def campagne(projet, objectif, action):
+    """The 2025 review: the shared fiche 2.3.1 evaluated at 80 %; 2.3.2, late, not evaluated."""
     campagne = CampagneFactory(projet=projet, annee=2025)
-    a1 = ActionFactory(
-        objectif=objectif, numero=1, intitule="Visites de convivialité", pilote=pilote
-    )
     ActionFactory(objectif=objectif, numero=2, intitule="Café des aidants", en_retard=True)
-    EvaluationFactory(campagne=campagne, action=a1, taux_realisation=80)
-    return {"projet": projet, "campagne": campagne, "objectif": objectif}
+    EvaluationFactory(campagne=campagne, action=action, taux_realisation=80)
+    return campagne
 
 
-def test_tree_shows_axes_objectives_and_actions(client, elu, plan):
+def test_tree_shows_axes_objectives_and_actions(client, elu, campagne):
     client.force_login(elu)
     response = client.get(URL)
     assert response.status_code == 200
@@ -32,8 +27,8 @@ def test_tree_shows_axes_objectives_and_actions(client, elu, plan):
     assert "Axe 2 : Lien social" in content
     assert "2.3 Rompre l’isolement" in content
     assert "2.3.1" in content and "Visites de convivialité" in content
-    assert "Coordination Seniors" in content
-    assert "80 %" in content  # a1
+    assert "Paule Pilote" in content
+    assert "80 %" in content  # 2.3.1
     assert "40 %" in content  # objective and axe: (80 + 0) / 2
     assert "En retard" in content
     assert "#7a3e9d" in content
@@ -42,26 +37,26 @@ def test_tree_shows_axes_objectives_and_actions(client, elu, plan):
     assert "Ajouter une action" not in content
 
 
-def test_agent_sees_edit_buttons(client, agent, plan):
+def test_agent_sees_edit_buttons(client, agent, campagne):
     client.force_login(agent)
     content = client.get(URL).content.decode()
     assert "Modifier l'axe" in content
     assert "Ajouter une action" in content
 
 
-def test_abandoned_action_is_out_of_progress(client, agent, plan):
-    ActionFactory(objectif=plan["objectif"], numero=3, statut=StatutAction.ABANDONNEE)
+def test_abandoned_action_is_out_of_progress(client, agent, objectif, campagne):
+    ActionFactory(objectif=objectif, numero=3, statut=StatutAction.ABANDONNEE)
     client.force_login(agent)
     content = client.get(URL).content.decode()
     assert "hors avancement" in content
     assert "40 %" in content
 
 
-def test_anonymous_is_sent_to_login(client, plan):
+def test_anonymous_is_sent_to_login(client, campagne):
     assert client.get(URL)["Location"].startswith(reverse("login"))
 
 
-def test_query_count_does_not_grow(client, agent, plan, django_assert_num_queries):
+def test_query_count_does_not_grow(client, agent, projet, campagne, django_assert_num_queries):
     client.force_login(agent)
     # 1 session, 2 user, 3-4 user and group permissions (view check, edit buttons),
     # 5 projet, 6 latest campagne, 7 axes, 8 their objectifs, 9 their actions with pilote and
@@ -69,14 +64,13 @@ def test_query_count_does_not_grow(client, agent, plan, django_assert_num_querie
     with django_assert_num_queries(12):
         response = client.get(URL)
     assert _nombre_d_actions(response) == 2
-    projet = plan["projet"]
     for numero in range(3, 6):
         axe = AxeFactory(projet=projet, numero=numero)
         for n in range(1, 4):
             objectif = ObjectifFactory(axe=axe, numero=n)
             for m in range(1, 4):
                 action = ActionFactory(objectif=objectif, numero=m, pilote=AgentFactory())
-                EvaluationFactory(campagne=plan["campagne"], action=action)
+                EvaluationFactory(campagne=campagne, action=action)
     with django_assert_num_queries(12):
         response = client.get(URL)
     assert _nombre_d_actions(response) == 2 + 27

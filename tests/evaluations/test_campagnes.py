@@ -16,18 +16,14 @@ from actions.models import Action
 from axes.enums import StatutProjet
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import ActionDecidee, Campagne, Evaluation
-from tests.actions.factories import ActionFactory, AgentFactory, EluFactory, UserFactory
+from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
+from tests.factories_utilisateurs import AgentFactory, EluFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
 
 LISTE = reverse("evaluations:campagnes")
 OUVRIR = reverse("evaluations:ouvrir")
-
-
-@pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(annee_debut=2023, annee_fin=2026)
 
 
 @pytest.fixture
@@ -209,9 +205,8 @@ def test_reopening_an_open_campaign_changes_nothing(client, administrateur, camp
     assert campagne.history.count() == avant
 
 
-def test_campaigns_of_another_projet_are_404(client, agent, autre_projet):
+def test_campaigns_of_another_projet_are_404(client, agent, projet, autre_projet):
     ailleurs = CampagneFactory(projet=autre_projet, annee=2018)
-    ProjetSocialFactory()  # the current projet
     client.force_login(AgentFactory(username="admin-bis", is_superuser=True))
     for nom in ["campagne", "rouvrir", *MUTATIONS]:
         assert client.get(url(nom, ailleurs)).status_code == 404, nom

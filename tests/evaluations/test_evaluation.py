@@ -18,38 +18,19 @@ from axes.enums import StatutProjet
 from evaluations.enums import Appreciation
 from evaluations.models import Evaluation, Mesure
 from evaluations.views import evaluation as evaluation_views
-from tests.actions.factories import (
-    ActionFactory,
-    AgentFactory,
-    IndicateurFactory,
-    UserFactory,
-)
+from tests.actions.factories import ActionFactory, IndicateurFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
+from tests.factories_utilisateurs import AgentFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(intitule="Projet social de Testville", annee_debut=2023)
-
-
-@pytest.fixture
-def objectif(projet):
-    axe = AxeFactory(projet=projet, numero=2, intitule="Lien social")
-    return ObjectifFactory(axe=axe, numero=3, intitule="Rompre l'isolement")
-
-
-@pytest.fixture
-def pilote(db):
-    """A partner's staff member with an account: in no group, pilote of one action."""
-    return UserFactory(username="pilote-test", first_name="Paule", last_name="Pilote")
-
-
-@pytest.fixture
 def action(objectif, pilote):
+    """Rather than the shared fiche 2.3.1: 2.3.2, so that the campaign's navigation has a
+    neighbour before it, in progress and due at the end of the campaign's year."""
     return ActionFactory(
         objectif=objectif,
         numero=2,

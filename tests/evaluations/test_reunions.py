@@ -23,11 +23,6 @@ CREER = reverse("evaluations:reunion_creer")
 
 
 @pytest.fixture
-def projet(db):
-    return ProjetSocialFactory(intitule="Projet social de territoire 2023-2026")
-
-
-@pytest.fixture
 def autre_projet(projet):
     """A closed plan: never the current one."""
     return ProjetSocialFactory(
