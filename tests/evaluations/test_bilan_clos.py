@@ -16,12 +16,7 @@ from actions.services import fusionner_partenaires
 from axes.enums import StatutProjet
 from evaluations.enums import StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation, Mesure, Reunion
-from tests.actions.factories import (
-    ActionFactory,
-    AgentFactory,
-    IndicateurFactory,
-    PartenaireFactory,
-)
+from tests.actions.factories import ActionFactory, IndicateurFactory, PartenaireFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import (
     CampagneFactory,
@@ -29,6 +24,7 @@ from tests.evaluations.factories import (
     MesureFactory,
     ReunionFactory,
 )
+from tests.factories_utilisateurs import AgentFactory
 from tests.formulaires import donnees_du_formulaire
 
 
