@@ -137,6 +137,7 @@ class Evaluation(VersionedModel):
 
     history = HistoricalRecords(verbose_name="historique de l'évaluation")
     objects = EvaluationQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "évaluation"
