@@ -32,7 +32,7 @@ class PublicCible(models.Model):
         return self.libelle
 
 
-class Partenaire(models.Model):
+class Partenaire(VersionedModel):
     nom = models.CharField("nom", max_length=200, unique=True)
     type = models.CharField(
         "type", max_length=30, choices=TypePartenaire.choices, default=TypePartenaire.AUTRE

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from axes.enums import StatutProjet
+from projet_social.versioning import VersionedModel
 
 couleur_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Indiquez une couleur au format hexadécimal, par exemple #1f6f8b."
@@ -95,7 +96,7 @@ class AxeQuerySet(models.QuerySet):
         return self.annotate(avancement=_avancement_subquery("objectif__axe", campagne))
 
 
-class Axe(models.Model):
+class Axe(VersionedModel):
     projet = models.ForeignKey(
         ProjetSocial, on_delete=models.CASCADE, related_name="axes", verbose_name="projet social"
     )
@@ -145,7 +146,7 @@ class ObjectifQuerySet(models.QuerySet):
         return self.annotate(avancement=_avancement_subquery("objectif", campagne))
 
 
-class Objectif(models.Model):
+class Objectif(VersionedModel):
     axe = models.ForeignKey(
         Axe, on_delete=models.CASCADE, related_name="objectifs", verbose_name="axe"
     )

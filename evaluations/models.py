@@ -30,7 +30,7 @@ class CampagneQuerySet(models.QuerySet):
         return annoter_progression(self)
 
 
-class Campagne(models.Model):
+class Campagne(VersionedModel):
     projet = models.ForeignKey(
         "axes.ProjetSocial",
         on_delete=models.CASCADE,
@@ -48,6 +48,7 @@ class Campagne(models.Model):
 
     history = HistoricalRecords(verbose_name="historique de la campagne")
     objects = CampagneQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "campagne d'évaluation"
@@ -253,7 +254,7 @@ class ReunionQuerySet(models.QuerySet):
         )
 
 
-class Reunion(models.Model):
+class Reunion(VersionedModel):
     projet = models.ForeignKey(
         "axes.ProjetSocial",
         on_delete=models.CASCADE,
@@ -294,6 +295,7 @@ class Reunion(models.Model):
         verbose_name="historique de la réunion", m2m_fields=["axes", "partenaires"]
     )
     objects = ReunionQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "réunion"

@@ -90,7 +90,7 @@ def clore_campagne(campagne: Campagne) -> None:
     campagne.statut = StatutCampagne.CLOSE
     campagne.closed_at = timezone.now()
     campagne._change_reason = "Clôture du bilan"
-    campagne.save()
+    campagne.save_versioned(campagne.version)  # a form opened before cannot reopen it
 
 
 def rouvrir_campagne(campagne: Campagne, user: AbstractBaseUser) -> None:
@@ -99,7 +99,7 @@ def rouvrir_campagne(campagne: Campagne, user: AbstractBaseUser) -> None:
     campagne.statut = StatutCampagne.OUVERTE
     campagne.closed_at = None
     campagne._change_reason = f"Réouverture par {nom_utilisateur(user)}"
-    campagne.save()
+    campagne.save_versioned(campagne.version)
 
 
 # --- The campaign as it was when it closed --------------------------------------------------

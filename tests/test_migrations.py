@@ -9,7 +9,12 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-AVANT = [("actions", "0002_action_campagne_origine"), ("evaluations", "0001_initial")]
+# Axes too: its later migrations add columns (version) the rows written here do not fill.
+AVANT = [
+    ("axes", "0001_initial"),
+    ("actions", "0002_action_campagne_origine"),
+    ("evaluations", "0001_initial"),
+]
 APRES = [
     ("actions", "0003_historique_publics_besoins"),
     ("evaluations", "0002_historique_axes_partenaires"),

@@ -6,6 +6,7 @@ from axes.models import Axe, ProjetSocial
 from evaluations.enums import Appreciation
 from evaluations.models import Campagne
 from evaluations.services import Etat, LigneBilan
+from projet_social.versioning import VersionedForm
 
 
 def message_contrainte(nom: str) -> str:
@@ -58,8 +59,12 @@ def annee_suggeree(projet: ProjetSocial) -> int | None:
     return next((annee for annee in periode if annee not in ouvertes), None)
 
 
-class CampagneForm(forms.ModelForm):
-    """What the review records besides the evaluations: meeting date, synthesis, decisions."""
+class CampagneForm(VersionedForm):
+    """What the review records besides the evaluations: meeting date, synthesis, decisions.
+    Every field is optional free text: a POST without the version, or missing a field, is
+    refused rather than blanking what the review holds."""
+
+    refuser_un_envoi_incomplet = True
 
     class Meta:
         model = Campagne
