@@ -17,13 +17,9 @@ from actions.models import (
     PublicCible,
 )
 from actions.resources import ActionResource, IndicateurResource, PartenaireResource
-from axes.admin import (
-    HistoriqueAdmin,
-    ImportExportAdmin,
-    VersionneAdminMixin,
-    choix_utilisateurs,
-    nom_utilisateur,
-)
+from axes.admin import HistoriqueAdmin, ImportExportAdmin, choix_utilisateurs
+from projet_social.admin import VersionedAdminMixin
+from projet_social.utilisateurs import nom_affiche
 
 CODE_ACTION = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)\s*$")
 
@@ -134,7 +130,7 @@ class PublicCibleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partenaire)
-class PartenaireAdmin(ImportExportAdmin):
+class PartenaireAdmin(VersionedAdminMixin, ImportExportAdmin):
     resource_classes = (PartenaireResource,)
     list_display = ("nom", "type", "contact", "telephone", "email", "nb_actions")
     list_filter = ("type",)
@@ -151,7 +147,7 @@ class PartenaireAdmin(ImportExportAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
+class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
     resource_classes = (ActionResource,)
     list_display = (
         "code",
@@ -185,7 +181,7 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
     )
     search_help_text = "Intitulé, constat, objectifs, description, service ou code (« 2.3.1 »)."
     autocomplete_fields = ("objectif", "besoins")
-    readonly_fields = ("version", "created_at", "created_by", "updated_at", "updated_by")
+    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by")
     inlines = (ActionPartenaireInline, IndicateurInline, EtapeInline, LigneBudgetInline)
     actions = ("marquer_realisee", "marquer_en_cours")
     fieldsets = (
@@ -198,7 +194,6 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
                     ("pilote", "service_pilote", "elu_referent"),
                     ("statut", "priorite", "recurrente"),
                     "motif_abandon",
-                    "version_ouverte",
                 )
             },
         ),
@@ -229,7 +224,7 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
             "Suivi",
             {
                 "classes": ("collapse",),
-                "fields": (("created_at", "created_by"), ("updated_at", "updated_by"), "version"),
+                "fields": (("created_at", "created_by"), ("updated_at", "updated_by")),
             },
         ),
     )
@@ -276,7 +271,7 @@ class ActionAdmin(VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin):
 
     @admin.display(description="pilote", ordering="pilote__last_name")
     def pilote_nom(self, obj: Action) -> str:
-        return nom_utilisateur(obj.pilote)
+        return nom_affiche(obj.pilote)
 
     @admin.display(description="en retard", boolean=True, ordering="en_retard_calcule")
     def en_retard(self, obj: Action) -> bool:

@@ -1,7 +1,8 @@
 """The history of a fiche, as users read it: who changed what and when, field by field, on
 the fiche (its publics and besoins included) and on its rows (partners, indicators, steps,
-budget lines); and the description of a save conflict (what another agent changed since the
-form was opened)."""
+budget lines). A save conflict lists the rows changed since the version the user opened from
+it (``Historique(action, depuis=…)``); the fiche's own fields are compared, as for every
+versioned object, by ``projet_social.versioning.decrire_conflit()``."""
 
 import datetime
 from collections import defaultdict
@@ -10,11 +11,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from actions.models import Action, ActionPartenaire, Etape, Indicateur, LigneBudget, Partenaire
 from axes.models import BesoinSocial, Objectif
+from projet_social.utilisateurs import nom_affiche
+from projet_social.versioning import Changement, valeur_lisible
 
 # The Historique section shows this many entries, newest first (at most: the records of one
 # save that changed publics or besoins make one entry).
@@ -28,14 +30,6 @@ LIBELLES_M2M = {BesoinSocial: lambda besoin: besoin.thematique}
 
 
 @dataclass
-class Changement:
-    champ: str
-    avant: str | None  # None for the values of an added row (no "before")
-    apres: str
-    detail: str = ""  # for a list (publics, besoins): "ajout : …" and "retrait : …"
-
-
-@dataclass
 class EntreeHistorique:
     date: datetime.datetime
     auteur: str
@@ -44,10 +38,6 @@ class EntreeHistorique:
     changements: list[Changement] = field(default_factory=list)
     history_id: int = 0
     raison: str = ""  # why, when the change came from elsewhere ("Depuis l'évaluation du …")
-
-
-def _nom_utilisateur(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _libelle_objectif(objectif: Objectif) -> str:
@@ -81,6 +71,8 @@ class Historique:
 
     def __init__(self, action: Action, depuis: datetime.datetime | None = None) -> None:
         self.action = action
+        # For a save conflict: the moment of the first save after the version the user opened;
+        # only the rows that save and the later ones changed are listed.
         self.depuis = depuis
         self.libelles: dict = defaultdict(dict)
         # {history_id: {field name: [(pk, label), …]}} for the records read by charger_m2m().
@@ -93,7 +85,7 @@ class Historique:
                 continue  # the conflict screen diffs the fiche itself in one go
             filtre = Q(id=self.action.pk) if model is Action else Q(action_id=self.action.pk)
             if self.depuis is not None:
-                filtre &= Q(history_date__gt=self.depuis)
+                filtre &= Q(history_date__gte=self.depuis)
             lignes_par_source.append(
                 (model, cle, self._lignes(model.history.model, filtre, limite))
             )
@@ -148,9 +140,7 @@ class Historique:
         utilisateurs = User.objects.in_bulk(ids[User])
         objectifs = Objectif.objects.select_related("axe").in_bulk(ids[Objectif])
         partenaires = Partenaire.objects.in_bulk(ids[Partenaire])
-        self.libelles[User].update(
-            {pk: _nom_utilisateur(user) for pk, user in utilisateurs.items()}
-        )
+        self.libelles[User].update({pk: nom_affiche(user) for pk, user in utilisateurs.items()})
         self.libelles[Objectif].update(
             {pk: _libelle_objectif(objectif) for pk, objectif in objectifs.items()}
         )
@@ -378,67 +368,6 @@ class Historique:
 
     def valeur(self, champ, valeur) -> str:
         """A stored value as a user reads it: choice labels, French dates and numbers."""
-        if valeur is None or valeur == "":
-            return "(vide)"
-        if champ.choices:
-            return str(dict(champ.flatchoices).get(valeur, valeur))
-        if isinstance(champ, models.BooleanField):
-            return "oui" if valeur else "non"
-        if isinstance(champ, models.ForeignKey):
-            return self._reference(self.REFERENCES.get(champ.name), valeur)
-        if isinstance(champ, models.DateField):
-            return formats.date_format(valeur, "d/m/Y")
-        if isinstance(champ, models.DecimalField):
-            return formats.number_format(valeur, decimal_pos=2, force_grouping=True)
-        return str(valeur)
-
-
-@dataclass
-class Conflit:
-    """What the refused save is told: who saved in between, when, and what they changed."""
-
-    auteur: str
-    date: datetime.datetime | None
-    changements: list[Changement]
-    lignes: list[EntreeHistorique]
-
-    @property
-    def message(self) -> str:
-        if self.date is None:
-            quand = ""
-        else:
-            local = timezone.localtime(self.date)
-            quand = (
-                f" le {formats.date_format(local, 'd/m/Y')} à {formats.time_format(local, 'H:i')}"
-            )
-        return (
-            f"Cette fiche a été modifiée par {self.auteur}{quand} pendant que vous la modifiiez. "
-            "Vos saisies sont conservées ci-dessous ; comparez avec les modifications "
-            "ci-dessous puis enregistrez à nouveau."
+        return valeur_lisible(
+            champ, valeur, lambda champ, pk: self._reference(self.REFERENCES.get(champ.name), pk)
         )
-
-
-def decrire_conflit(action: Action, version_ouverte: int) -> Conflit:
-    """The differences between the version the user opened and the current one: the fiche's
-    fields in one diff, and its rows changed since then."""
-    enregistrements = list(
-        Action.history.filter(id=action.pk, version__in=[version_ouverte, action.version]).order_by(
-            "-history_date", "-history_id"
-        )
-    )
-    actuelle = next((e for e in enregistrements if e.version == action.version), None)
-    ouverte = next((e for e in enregistrements if e.version == version_ouverte), None)
-    if actuelle is None:  # no history (rows saved outside the application)
-        auteur = _nom_utilisateur(action.updated_by) if action.updated_by else "un autre agent"
-        return Conflit(auteur=auteur, date=action.updated_at, changements=[], lignes=[])
-    historique = Historique(action, depuis=ouverte.history_date if ouverte else None)
-    lignes = historique.entrees() if ouverte else []
-    historique.charger_references([e for e in (actuelle, ouverte) if e is not None])
-    historique.charger_m2m(Action, [e for e in (actuelle, ouverte) if e is not None])
-    changements = historique.differences(Action, ouverte, actuelle) if ouverte else []
-    return Conflit(
-        auteur=historique.auteur(actuelle),
-        date=actuelle.history_date,
-        changements=changements,
-        lignes=lignes,
-    )

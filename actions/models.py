@@ -236,6 +236,7 @@ class Action(VersionedModel):
         verbose_name="historique de la fiche action", m2m_fields=["publics", "besoins"]
     )
     objects = ActionQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "fiche action"

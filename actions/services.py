@@ -64,5 +64,7 @@ def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
         for champ in completes:
             setattr(garde, champ, getattr(doublon, champ))
         if completes:
-            garde.save(update_fields=completes)
+            # Bumps the version: a form of the kept partner opened before the merge must not
+            # blank the contacts it received.
+            garde.save_versioned(garde.version, update_fields=completes)
         doublon.delete()

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -15,6 +15,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from axes.resources import AxeResource, ObjectifResource
+from projet_social.admin import VersionedAdminMixin
+from projet_social.utilisateurs import nom_affiche
 
 CODE_OBJECTIF = re.compile(r"^\s*(\d+)\.(\d+)\s*$")
 
@@ -31,10 +33,6 @@ class ImportExportAdmin(ImportExportModelAdmin):
     export_form_class = FormulaireExport
 
 
-def nom_utilisateur(user) -> str:
-    return (user.get_full_name() or user.username) if user else "—"
-
-
 def choix_utilisateurs(db_field, kwargs: dict) -> forms.ModelChoiceField:
     """A select of active accounts by name.
 
@@ -47,7 +45,7 @@ def choix_utilisateurs(db_field, kwargs: dict) -> forms.ModelChoiceField:
         .order_by("last_name", "first_name", "username")
     )
     field = db_field.formfield(**kwargs)
-    field.label_from_instance = nom_utilisateur
+    field.label_from_instance = nom_affiche
     return field
 
 
@@ -68,64 +66,14 @@ class HistoriqueAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class FormulaireVersionne(forms.ModelForm):
-    """Carries the version the form was opened at, and refuses to save over a newer one."""
-
-    version_ouverte = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["version_ouverte"].initial = self.instance.version
-
-    def clean(self) -> dict:
-        cleaned_data = super().clean()
-        ouverte = cleaned_data.get("version_ouverte")
-        if self.instance.pk is not None and ouverte is not None:
-            # The admin wraps the whole save in a transaction: on PostgreSQL the row stays
-            # locked until save_versioned() bumps the version.
-            actuelle = (
-                type(self.instance)
-                ._base_manager.select_for_update()
-                .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if actuelle is not None and actuelle != ouverte:
-                # Both versioned models (fiche action, évaluation) are feminine nouns.
-                nom = self.instance._meta.verbose_name
-                raise ValidationError(
-                    f"Cette {nom} a été modifiée par quelqu'un d'autre depuis que vous l'avez "
-                    f"ouverte. Vos saisies sont conservées ci-dessous : ouvrez la {nom} dans un "
-                    "autre onglet pour voir la version enregistrée, puis reportez-y vos "
-                    "modifications.",
-                    code="conflit_de_version",
-                )
-        return cleaned_data
-
-
-class VersionneAdminMixin:
-    """Saves a VersionedModel with save_versioned() from the version the form was opened at."""
-
-    form = FormulaireVersionne
-
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        obj._history_user = request.user
-        if change:
-            ouverte = form.cleaned_data.get("version_ouverte")
-            obj.save_versioned(obj.version if ouverte is None else ouverte)
-        else:
-            obj.save()
-
-
-class AxeInline(admin.TabularInline):
+class AxeInline(VersionedAdminMixin, admin.TabularInline):
     model = Axe
     fields = ("numero", "intitule", "couleur")
     extra = 0
     show_change_link = True
 
 
-class ObjectifInline(admin.TabularInline):
+class ObjectifInline(VersionedAdminMixin, admin.TabularInline):
     model = Objectif
     fields = ("numero", "intitule")
     extra = 0
@@ -150,7 +98,7 @@ class ProjetSocialAdmin(admin.ModelAdmin):
 
 
 @admin.register(Axe)
-class AxeAdmin(ImportExportAdmin):
+class AxeAdmin(VersionedAdminMixin, ImportExportAdmin):
     resource_classes = (AxeResource,)
     list_display = ("numero", "intitule", "projet", "pastille", "nb_objectifs")
     list_display_links = ("numero", "intitule")
@@ -178,7 +126,7 @@ class AxeAdmin(ImportExportAdmin):
 
 
 @admin.register(Objectif)
-class ObjectifAdmin(ImportExportAdmin):
+class ObjectifAdmin(VersionedAdminMixin, ImportExportAdmin):
     resource_classes = (ObjectifResource,)
     list_display = ("code", "intitule", "axe", "nb_actions")
     list_display_links = ("code", "intitule")

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 
 from axes.models import Axe, Objectif, ProjetSocial
 from projet_social.contraintes import message_contrainte
+from projet_social.versioning import VersionedForm
 
 
 def _numero_positif(champ: forms.Field, message: str) -> None:
@@ -12,7 +13,7 @@ def _numero_positif(champ: forms.Field, message: str) -> None:
     champ.widget.attrs["min"] = 1
 
 
-class AxeForm(forms.ModelForm):
+class AxeForm(VersionedForm):
     class Meta:
         model = Axe
         fields = ["numero", "intitule", "description", "couleur"]
@@ -44,7 +45,7 @@ class AxeForm(forms.ModelForm):
         return numero
 
 
-class ObjectifForm(forms.ModelForm):
+class ObjectifForm(VersionedForm):
     """Create an objective under a given axe, or edit one and possibly move it to another axe
     of the same projet (``deplacable``)."""
 

@@ -44,11 +44,19 @@ def axe_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "axes.change_axe")
     axe = _get_axe_for_user(request, pk)
     titre = f"Modifier l'axe {axe.numero}"  # before the form writes the input on the axe
-    form = AxeForm(request.POST or None, instance=axe, projet=get_projet_courant(request))
-    if request.method == "POST" and form.is_valid():
-        axe = form.save()
-        return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
-    return render(request, "axes/axe_form.html", {"form": form, "axe": axe, "titre": titre})
+    donnees = request.POST if request.method == "POST" else None
+    form = AxeForm(donnees, instance=axe, projet=get_projet_courant(request))
+    conflit = None
+    if form.is_bound and form.is_valid():
+        conflit = form.enregistrer()
+        if conflit is None:
+            return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
+    return render(
+        request,
+        "axes/axe_form.html",
+        {"form": form, "axe": axe, "titre": titre, "conflit": conflit},
+        status=409 if conflit else 200,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -81,16 +89,18 @@ def objectif_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     objectif = _get_objectif_for_user(request, pk)
     axe, code = objectif.axe, objectif.code  # before the form writes the input on the objective
     form = ObjectifForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         instance=objectif,
         projet=get_projet_courant(request),
         deplacable=True,
     )
-    if request.method == "POST" and form.is_valid():
-        objectif = form.save()
-        return _apres_enregistrement(
-            request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
-        )
+    conflit = None
+    if form.is_bound and form.is_valid():
+        conflit = form.enregistrer()
+        if conflit is None:
+            return _apres_enregistrement(
+                request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
+            )
     return render(
         request,
         "axes/objectif_form.html",
@@ -99,5 +109,7 @@ def objectif_modifier(request: HttpRequest, pk: int) -> HttpResponse:
             "axe": axe,
             "objectif": objectif,
             "titre": f"Modifier l'objectif {code}",
+            "conflit": conflit,
         },
+        status=409 if conflit else 200,
     )

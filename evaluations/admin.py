@@ -8,16 +8,12 @@ from django.utils import timezone
 
 from actions.admin import LigneDActionAdminMixin
 from actions.models import Indicateur
-from axes.admin import (
-    HistoriqueAdmin,
-    ImportExportAdmin,
-    VersionneAdminMixin,
-    choix_utilisateurs,
-    nom_utilisateur,
-)
+from axes.admin import HistoriqueAdmin, ImportExportAdmin, choix_utilisateurs
 from evaluations.enums import StatutCampagne
 from evaluations.models import Campagne, Evaluation, Mesure, Reunion
 from evaluations.resources import EvaluationResource
+from projet_social.admin import VersionedAdminMixin
+from projet_social.utilisateurs import nom_affiche
 
 
 def evaluation_figee(evaluation: Evaluation | None) -> bool:
@@ -79,7 +75,7 @@ class MesureInline(admin.TabularInline):
 
 
 @admin.register(Campagne)
-class CampagneAdmin(HistoriqueAdmin):
+class CampagneAdmin(VersionedAdminMixin, HistoriqueAdmin):
     list_display = ("__str__", "projet", "date_reunion", "statut", "closed_at", "nb_evaluations")
     list_filter = ("statut", "projet")
     list_select_related = ("projet",)
@@ -123,7 +119,7 @@ class CampagneAdmin(HistoriqueAdmin):
             campagne.statut = StatutCampagne.CLOSE
             campagne.closed_at = timezone.now()
             campagne._history_user = request.user
-            campagne.save()
+            campagne.save_versioned(campagne.version)
             closes += 1
         self.message_user(
             request,
@@ -134,7 +130,7 @@ class CampagneAdmin(HistoriqueAdmin):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(
-    LigneDActionAdminMixin, VersionneAdminMixin, ImportExportAdmin, HistoriqueAdmin
+    LigneDActionAdminMixin, VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin
 ):
     resource_classes = (EvaluationResource,)
     list_display = (
@@ -158,10 +154,10 @@ class EvaluationAdmin(
     search_fields = ("action__intitule", "realise", "points_forts", "difficultes", "reajustements")
     search_help_text = "Intitulé de l'action, textes de l'évaluation ou code (« 2.3.1 »)."
     autocomplete_fields = ("action",)
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
     inlines = (MesureInline,)
     fieldsets = (
-        (None, {"fields": ("campagne", "action", "auteur", "version_ouverte")}),
+        (None, {"fields": ("campagne", "action", "auteur")}),
         (
             "Résultat",
             {"fields": ("statut", "taux_realisation", "appreciation", "nouvelle_echeance")},
@@ -169,7 +165,7 @@ class EvaluationAdmin(
         ("Bilan", {"fields": ("realise", "points_forts", "difficultes", "reajustements")}),
         (
             "Suivi",
-            {"classes": ("collapse",), "fields": ("created_at", "updated_at", "version")},
+            {"classes": ("collapse",), "fields": ("created_at", "updated_at")},
         ),
     )
 
@@ -209,11 +205,11 @@ class EvaluationAdmin(
 
     @admin.display(description="auteur", ordering="auteur__last_name")
     def auteur_nom(self, obj: Evaluation) -> str:
-        return nom_utilisateur(obj.auteur)
+        return nom_affiche(obj.auteur)
 
 
 @admin.register(Reunion)
-class ReunionAdmin(HistoriqueAdmin):
+class ReunionAdmin(VersionedAdminMixin, HistoriqueAdmin):
     list_display = ("intitule", "type", "date", "lieu", "nb_participants", "projet", "campagne")
     list_filter = ("type", "projet", "campagne")
     list_select_related = ("projet", "campagne")

@@ -123,6 +123,7 @@ class Campagne(VersionedModel):
 
     history = HistoricalRecords(verbose_name="historique de la campagne")
     objects = CampagneQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "campagne d'évaluation"
@@ -518,6 +519,7 @@ class Evaluation(VersionedModel):
 
     history = HistoricalRecords(verbose_name="historique de l'évaluation")
     objects = EvaluationQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "évaluation"
@@ -749,6 +751,7 @@ class Reunion(VersionedModel):
         verbose_name="historique de la réunion", m2m_fields=["axes", "partenaires"]
     )
     objects = ReunionQuerySet.as_manager()
+    feminin = True
 
     class Meta:
         verbose_name = "réunion"

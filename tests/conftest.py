@@ -70,3 +70,15 @@ def action(objectif, pilote):
         statut=StatutAction.A_LANCER,
         pilote=pilote,
     )
+
+
+@pytest.fixture
+def deux_onglets(db, client):
+    """Two agents, each in their browser, about to edit the same object: (first tab, second
+    tab, first agent « Agent CCAS », second agent « Bernard Second »)."""
+    premier = AgentFactory(username="agent-1", first_name="Agent", last_name="CCAS")
+    second = AgentFactory(username="agent-2", first_name="Bernard", last_name="Second")
+    onglet_2 = client.__class__()
+    client.force_login(premier)
+    onglet_2.force_login(second)
+    return client, onglet_2, premier, second

@@ -301,11 +301,119 @@ def test_a_fiche_saved_meanwhile_is_not_overwritten(client, administrateur, agen
     response = client.post(url, data)
 
     assert response.status_code == 200
-    assert "modifiée par quelqu&#x27;un d&#x27;autre" in response.content.decode()
+    html = response.content.decode()
+    assert "Cette fiche action a été enregistrée par quelqu&#x27;un d&#x27;autre le " in html
+    assert "Enregistré entre-temps : Intitulé : « Titre de la collègue »." in html
     # The user's input stays on screen.
-    assert 'value="Mon titre"' in response.content.decode()
+    assert 'value="Mon titre"' in html
     action.refresh_from_db()
     assert action.intitule == "Titre de la collègue"
+
+
+# --- Change forms of every versioned object ---------------------------------------------------
+
+# (model, how to make one, a text field the admin edits, how the error names the object).
+VERSIONNES = [
+    (Campagne, CampagneFactory, "synthese", "Cette campagne d'évaluation a été enregistrée"),
+    (Partenaire, PartenaireFactory, "contact", "Ce partenaire a été enregistré"),
+    (Reunion, _reunion_complete, "lieu", "Cette réunion a été enregistrée"),
+    (Axe, lambda: ObjectifFactory().axe, "description", "Cet axe stratégique a été enregistré"),
+    (Objectif, ObjectifFactory, "description", "Cet objectif opérationnel a été enregistré"),
+    (Evaluation, _evaluation_complete, "realise", "Cette évaluation a été enregistrée"),
+]
+
+
+def _erreurs_du_formulaire(response) -> str:
+    """The errors the admin shows above the form, as read."""
+    return " ".join(
+        html.unescape(erreur) for erreur in response.context["adminform"].form.non_field_errors()
+    )
+
+
+@pytest.mark.parametrize(
+    "model,fabrique,champ,designation",
+    VERSIONNES,
+    ids=[model._meta.model_name for model, *_ in VERSIONNES],
+)
+def test_a_change_form_posted_without_its_version_is_refused(
+    client, administrateur, model, fabrique, champ, designation
+):
+    obj = fabrique()
+    client.force_login(administrateur)
+    url = _url(model, "change", obj.pk)
+    data = _donnees_du_formulaire(client.get(url))
+    assert data["version"] == "1"
+    del data["version"]
+    data[champ] = "Saisie sans version"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "Ce formulaire ne précise pas la version qu'il modifie : rien n'a été enregistré."
+    ) in _erreurs_du_formulaire(response)
+    obj.refresh_from_db()
+    assert getattr(obj, champ) != "Saisie sans version"
+    assert obj.version == 1
+
+
+@pytest.mark.parametrize(
+    "model,fabrique,champ,designation",
+    VERSIONNES,
+    ids=[model._meta.model_name for model, *_ in VERSIONNES],
+)
+def test_a_change_form_over_a_newer_version_is_refused_then_saved_knowingly(
+    client, administrateur, model, fabrique, champ, designation
+):
+    obj = fabrique()
+    client.force_login(administrateur)
+    url = _url(model, "change", obj.pk)
+    data = _donnees_du_formulaire(client.get(url))
+
+    # A colleague saves the same object while the form is open.
+    autre = model.objects.get(pk=obj.pk)
+    setattr(autre, champ, "Saisie de la collègue")
+    autre.save_versioned(autre.version)
+
+    data[champ] = "Ma saisie"
+    refus = client.post(url, data)
+
+    assert refus.status_code == 200
+    erreurs = _erreurs_du_formulaire(refus)
+    assert f"{designation} par quelqu'un d'autre" in erreurs
+    assert "Rien n'a été enregistré de votre côté" in erreurs
+    assert "« Saisie de la collègue »" in erreurs
+    obj.refresh_from_db()
+    assert (getattr(obj, champ), obj.version) == ("Saisie de la collègue", 2)
+
+    # The form kept the input and now carries the version saved: saving again overwrites it.
+    data = _donnees_du_formulaire(refus)
+    assert (data[champ], data["version"]) == ("Ma saisie", "2")
+    assert client.post(url, data).status_code == 302
+    obj.refresh_from_db()
+    assert (getattr(obj, champ), obj.version) == ("Ma saisie", 3)
+
+
+def test_an_objective_edited_inline_over_a_newer_version_is_refused(client, administrateur):
+    objectif = ObjectifFactory(intitule="Faciliter l'accès aux droits")
+    client.force_login(administrateur)
+    url = _url(Axe, "change", objectif.axe.pk)
+    data = _donnees_du_formulaire(client.get(url))
+    cle = next(nom for nom, valeur in data.items() if valeur == objectif.intitule)
+
+    autre = Objectif.objects.get(pk=objectif.pk)
+    autre.intitule = "Titre de la collègue"
+    autre.save_versioned(autre.version)
+    data[cle] = "Mon titre"
+    refus = client.post(url, data)
+
+    assert refus.status_code == 200
+    (formset,) = [inline.formset for inline in refus.context["inline_admin_formsets"]]
+    assert "Cet objectif opérationnel a été enregistré par quelqu'un d'autre" in html.unescape(
+        " ".join(formset.forms[0].non_field_errors())
+    )
+    objectif.refresh_from_db()
+    assert (objectif.intitule, objectif.version) == ("Titre de la collègue", 2)
 
 
 def test_action_marquer_realisee_keeps_a_history(client, administrateur):

@@ -19,6 +19,8 @@ from actions.models import (
     PublicCible,
 )
 from axes.models import BesoinSocial, Objectif, ProjetSocial
+from projet_social.utilisateurs import nom_affiche
+from projet_social.versioning import VersionedForm
 from projet_social.widgets import NombreInput
 
 # Extra empty rows shown under each formset, so an agent can add rows without JavaScript.
@@ -36,7 +38,7 @@ def zone_de_texte(lignes: int = 3) -> forms.Textarea:
 
 class ChoixUtilisateur(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return nom_affiche(obj)
 
 
 class ChoixObjectif(forms.ModelChoiceField):
@@ -58,10 +60,8 @@ def objectifs_du_projet(projet: ProjetSocial):
     )
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(VersionedForm):
     """The fiche itself, as an agent or its pilote edits it; ``version`` is the one opened."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta:
         model = Action
@@ -127,10 +127,6 @@ class ActionForm(forms.ModelForm):
             self.fields[nom].choices = list(iter(self.fields[nom].choices))
             if not self.fields[nom].choices:
                 del self.fields[nom]
-        if self.instance._state.adding:
-            del self.fields["version"]
-        else:
-            self.fields["version"].initial = self.instance.version
 
     def clean(self) -> dict:
         cleaned_data = super().clean()

@@ -5,6 +5,7 @@ from django.db import models
 
 from actions.enums import TypePartenaire
 from actions.models import Partenaire
+from projet_social.versioning import VersionedForm
 
 NOM_DEJA_PRIS = "Un partenaire porte déjà ce nom dans l'annuaire."
 
@@ -34,7 +35,7 @@ def _champ_de_formulaire(champ: models.Field, **kwargs) -> forms.Field | None:
     return champ.formfield(**kwargs)
 
 
-class PartenaireForm(forms.ModelForm):
+class PartenaireForm(VersionedForm):
     class Meta:
         model = Partenaire
         formfield_callback = _champ_de_formulaire

@@ -17,7 +17,7 @@ from actions.forms.fiche import (
     ActionForm,
     DeplacerForm,
 )
-from actions.historique import HISTORIQUE_MAX, Historique, decrire_conflit
+from actions.historique import HISTORIQUE_MAX, LIBELLES_M2M, Historique
 from actions.models import Action
 from axes.models import Objectif, ProjetSocial
 from projet_social.permissions import (
@@ -26,7 +26,7 @@ from projet_social.permissions import (
     get_projet_courant,
     peut_modifier_action,
 )
-from projet_social.versioning import ConflitDeVersion
+from projet_social.versioning import ConflitDeVersion, a_la_version, decrire_conflit
 
 
 def _get_action_for_user(request: HttpRequest, pk: int, actions=None) -> Action:
@@ -188,11 +188,11 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     form, formsets = _formulaires(request, action, projet, data=request.POST)
     if not _valides(form, formsets):
         return _rendre_formulaire(request, action, form, formsets)
-    version_ouverte = form.cleaned_data["version"]
+    version_ouverte = form.version_ouverte
     try:
         _enregistrer(request, form, formsets, version=version_ouverte)
     except ConflitDeVersion:
-        return _refuser_conflit(request, pk, projet, version_ouverte)
+        return _refuser_conflit(request, pk, projet, version_ouverte, form.cleaned_data)
     except IntegrityError:
         form.add_error(
             None,
@@ -204,15 +204,20 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("actions:detail", pk=pk)
 
 
-def _refuser_conflit(request, pk: int, projet: ProjetSocial, version_ouverte: int):
+def _refuser_conflit(
+    request, pk: int, projet: ProjetSocial, version_ouverte: int, saisie: dict
+) -> HttpResponse:
     """Someone saved since the form was opened: nothing was saved (the transaction rolled
-    back). Show the user's input again, bound to the current version, with what changed."""
+    back). Show the user's input again, bound to the current version (saving again overwrites
+    knowingly), with what changed: the fiche's fields, then its rows."""
     action = _get_action_for_user(request, pk, Action.objects.pour_formulaire())
     exiger_modification_action(request.user, action)
-    donnees = request.POST.copy()
-    donnees["version"] = str(action.version)
-    form, formsets = _formulaires(request, action, projet, data=donnees)
-    conflit = decrire_conflit(action, version_ouverte)
+    form, formsets = _formulaires(
+        request, action, projet, data=a_la_version(request.POST, action.version)
+    )
+    conflit = decrire_conflit(action, version_ouverte, saisie=saisie, libelles=LIBELLES_M2M)
+    if conflit.depuis is not None:
+        conflit.lignes = Historique(action, depuis=conflit.depuis).entrees()
     return _rendre_formulaire(request, action, form, formsets, conflit=conflit, status=409)
 
 

@@ -123,15 +123,24 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "actions.change_partenaire")
     partenaire = _get_partenaire_for_user(request, pk)
     nom = partenaire.nom  # before the form writes the input on the partner
-    form = PartenaireForm(request.POST or None, instance=partenaire)
-    if request.method == "POST" and form.is_valid():
-        partenaire = form.save()
-        messages.success(request, "Partenaire enregistré.")
-        return redirect("actions:partenaire", partenaire.pk)
+    form = PartenaireForm(request.POST if request.method == "POST" else None, instance=partenaire)
+    conflit = None
+    if form.is_bound and form.is_valid():
+        conflit = form.enregistrer()
+        if conflit is None:
+            messages.success(request, "Partenaire enregistré.")
+            return redirect("actions:partenaire", partenaire.pk)
     return render(
         request,
         "actions/partenaire_form.html",
-        {"form": form, "partenaire": partenaire, "nom": nom, "titre": f"Modifier « {nom} »"},
+        {
+            "form": form,
+            "partenaire": partenaire,
+            "nom": nom,
+            "titre": f"Modifier « {nom} »",
+            "conflit": conflit,
+        },
+        status=409 if conflit else 200,
     )
 
 

@@ -7,6 +7,7 @@ from evaluations.enums import Appreciation
 from evaluations.models import Campagne
 from evaluations.services import AxeDuBilan, Etat, LigneBilan
 from projet_social.contraintes import message_contrainte
+from projet_social.versioning import VersionedForm
 
 ANNEE_DEJA_OUVERTE = message_contrainte(Campagne, "evaluations_campagne_annee_unique_par_projet")
 
@@ -53,8 +54,12 @@ def annee_suggeree(projet: ProjetSocial) -> int | None:
     return next((annee for annee in periode if annee not in ouvertes), None)
 
 
-class CampagneForm(forms.ModelForm):
-    """What the review records besides the evaluations: meeting date, synthesis, decisions."""
+class CampagneForm(VersionedForm):
+    """What the review records besides the evaluations: meeting date, synthesis, decisions.
+    Every field is optional free text: a POST without the version, or missing a field, is
+    refused rather than blanking what the review holds."""
+
+    refuser_un_envoi_incomplet = True
 
     class Meta:
         model = Campagne

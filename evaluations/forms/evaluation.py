@@ -13,6 +13,7 @@ from actions.enums import StatutAction
 from actions.models import Action
 from evaluations.enums import Appreciation
 from evaluations.models import Evaluation, Mesure
+from projet_social.versioning import VersionedForm
 from projet_social.widgets import NombreInput
 
 
@@ -44,9 +45,12 @@ def _marquer_les_erreurs(form: forms.BaseForm) -> None:
             attrs["aria-describedby"] = f"{form[nom].auto_id}-erreurs"
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(VersionedForm):
     """The evaluation of ``action`` in a campaign. ``version`` is the evaluation's version when
-    the form was opened, 0 when the action had no evaluation in the campaign yet."""
+    the form was opened, 0 when the action had no evaluation in the campaign yet (someone
+    else creating it meanwhile is a conflict too)."""
+
+    version_a_la_creation = 0
 
     taux_realisation = forms.IntegerField(
         label="Taux de réalisation (%)",
@@ -65,7 +69,6 @@ class EvaluationForm(forms.ModelForm):
         widget=_zone_de_texte(2),
         help_text="Obligatoire quand le statut est « Abandonnée » ; reporté sur la fiche.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     class Meta:
         model = Evaluation
@@ -108,7 +111,6 @@ class EvaluationForm(forms.ModelForm):
         nouvelle_echeance.help_text = (
             f"Échéance de la fiche : {echeance_fiche}. Une autre date met la fiche à jour."
         )
-        self.fields["version"].initial = 0 if evaluation._state.adding else evaluation.version
         self.fields["motif_abandon"].initial = action.motif_abandon
         if not evaluation.est_saisie:
             # A new evaluation, or an empty one prepared when the campaign opened: start from

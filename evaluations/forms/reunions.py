@@ -14,6 +14,7 @@ from axes.models import Axe, ProjetSocial
 from evaluations.enums import TypeReunion
 from evaluations.models import Campagne, Reunion
 from projet_social.search import cle_de_tri
+from projet_social.versioning import VersionedForm
 
 NB_PARTICIPANTS_NEGATIF = "Le nombre de participants ne peut pas être négatif."
 CAMPAGNE_REQUISE = (
@@ -46,7 +47,7 @@ class ChoixAxes(forms.ModelMultipleChoiceField):
         return f"Axe {obj.numero} : {obj.intitule}"
 
 
-class ReunionForm(forms.ModelForm):
+class ReunionForm(VersionedForm):
     class Meta:
         model = Reunion
         fields = [

@@ -195,17 +195,20 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "evaluations.change_campagne")
     campagne = _get_campagne_for_user(request, pk)
     exiger_campagne_ouverte(campagne)
-    form = CampagneForm(request.POST or None, instance=campagne)
-    if request.method == "POST" and form.is_valid():
+    form = CampagneForm(request.POST if request.method == "POST" else None, instance=campagne)
+    conflit = None
+    if form.is_bound and form.is_valid():
         with transaction.atomic():
             exiger_campagne_ouverte(_get_campagne_for_user(request, pk, verrou=True))
-            form.save()
-        messages.success(request, f"{campagne} enregistré.")
-        return redirect("evaluations:campagne", pk=campagne.pk)
+            conflit = form.enregistrer()
+        if conflit is None:
+            messages.success(request, f"{campagne} enregistré.")
+            return redirect("evaluations:campagne", pk=campagne.pk)
     return render(
         request,
         "evaluations/campagne_form.html",
-        {"campagne": campagne, "form": form},
+        {"campagne": campagne, "form": form, "conflit": conflit},
+        status=409 if conflit else 200,
     )
 
 

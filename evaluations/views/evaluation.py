@@ -12,13 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone
-from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from actions.enums import StatutAction
-from actions.historique import Changement, Historique
 from actions.models import ORDRE_CODE, Action, Indicateur
 from evaluations.forms.evaluation import EvaluationForm, MesureFormSet
 from evaluations.models import Campagne, Evaluation, Mesure, avancement_des_actions
@@ -27,7 +24,14 @@ from projet_social.permissions import (
     get_projet_courant,
     peut_evaluer_action,
 )
-from projet_social.versioning import ConflitDeVersion
+from projet_social.versioning import (
+    Changement,
+    Conflit,
+    ConflitDeVersion,
+    a_la_version,
+    decrire_conflit,
+    valeur_lisible,
+)
 
 # The fields of an evaluation an agent types, in the order of the form (conflict diffs).
 CHAMPS_SAISIS = EvaluationForm._meta.fields
@@ -194,7 +198,7 @@ def _enregistrer(request: HttpRequest, saisie: Saisie, form, formset) -> Evaluat
         exiger_campagne_ouverte(Campagne.objects.select_for_update().get(pk=saisie.campagne.pk))
         evaluation = form.save(commit=False)
         evaluation.auteur = user
-        evaluation.save_versioned(form.cleaned_data["version"])
+        evaluation.save_versioned(form.version_ouverte)
         nouvelles, modifiees = formset.a_enregistrer()
         for mesure in nouvelles:
             mesure.evaluation = evaluation
@@ -277,19 +281,24 @@ def evaluer(request: HttpRequest, campagne_pk: int, action_pk: int) -> HttpRespo
     form, formset = _formulaires(saisie, data=request.POST)
     if not _valides(form, formset):
         return _rendre(request, saisie, _navigation(campagne, action), form, formset)
-    version_ouverte = form.cleaned_data["version"]
+    version_ouverte = form.version_ouverte
     creation = saisie.evaluation._state.adding
+    entree = form.cleaned_data
     try:
         _enregistrer(request, saisie, form, formset)
     except ConflitDeVersion as erreur:
         if isinstance(erreur.instance, Action):
-            return _refuser(request, campagne, action_pk, fiche_modifiee=True)
-        return _refuser(request, campagne, action_pk, version_ouverte=version_ouverte)
+            return _refuser(request, campagne, action_pk, entree, fiche_modifiee=True)
+        return _refuser(request, campagne, action_pk, entree, version_ouverte=version_ouverte)
     except IntegrityError:
         # Two agents created the first evaluation of the action at once: the unique
         # constraint refused the second one (its savepoint rolled back, nothing is kept).
         return _refuser(
-            request, campagne, action_pk, version_ouverte=version_ouverte if creation else None
+            request,
+            campagne,
+            action_pk,
+            entree,
+            version_ouverte=version_ouverte if creation else None,
         )
     messages.success(request, "Évaluation enregistrée.")
     if request.POST.get("apres") != "suivante":
@@ -305,6 +314,7 @@ def _refuser(
     request: HttpRequest,
     campagne: Campagne,
     action_pk: int,
+    entree: dict,
     *,
     version_ouverte: int | None = None,
     fiche_modifiee: bool = False,
@@ -315,9 +325,8 @@ def _refuser(
     action = _get_action_for_user(request, action_pk)  # as saved, not as this request left it
     saisie = _charger(campagne, action)
     evaluation = saisie.evaluation
-    donnees = request.POST.copy()
-    donnees["version"] = "0" if evaluation._state.adding else str(evaluation.version)
-    form, formset = _formulaires(saisie, data=donnees)
+    version = 0 if evaluation._state.adding else evaluation.version
+    form, formset = _formulaires(saisie, data=a_la_version(request.POST, version))
     conflit = None
     if fiche_modifiee:
         form.add_error(
@@ -326,7 +335,7 @@ def _refuser(
             "enregistré. Vos saisies sont conservées ; enregistrez à nouveau.",
         )
     elif version_ouverte is not None and not evaluation._state.adding:
-        conflit = _decrire_conflit(saisie, version_ouverte)
+        conflit = _decrire_conflit(saisie, version_ouverte, entree)
     else:
         form.add_error(
             None,
@@ -348,72 +357,27 @@ def _refuser(
 # --- Conflicts ----------------------------------------------------------------------------
 
 
-@dataclass
-class ConflitEvaluation:
-    """What the refused save is told: who saved the evaluation in between, when, and what
-    they changed (its fields, then the indicator values)."""
-
-    auteur: str
-    date: datetime.datetime | None
-    changements: list[Changement]
-    creation: bool  # the other agent created the evaluation the user was creating too
-
-    @property
-    def message(self) -> str:
-        quand = ""
-        if self.date is not None:
-            local = timezone.localtime(self.date)
-            quand = (
-                f" le {formats.date_format(local, 'd/m/Y')} à {formats.time_format(local, 'H:i')}"
-            )
-        suite = (
-            "pendant que vous la saisissiez. Vos saisies sont conservées ci-dessous ; "
-            "comparez avec ce qui a été enregistré puis enregistrez à nouveau."
-        )
-        if self.creation:
-            contrainte = next(
+def _decrire_conflit(saisie: Saisie, version_ouverte: int, entree: dict) -> Conflit:
+    """The evaluation's fields as for every versioned object, then the indicator values: as
+    they were when the first later version was saved, and now (one query)."""
+    evaluation = saisie.evaluation
+    conflit = decrire_conflit(evaluation, version_ouverte, champs=CHAMPS_SAISIS, saisie=entree)
+    if version_ouverte == 0:
+        conflit.precision = str(
+            next(
                 c
                 for c in Evaluation._meta.constraints
                 if c.name == "evaluations_evaluation_unique_par_campagne"
-            )
-            return (
-                f"{contrainte.violation_error_message} {self.auteur} l'a enregistrée{quand} {suite}"
-            )
-        return f"Cette évaluation a été enregistrée par {self.auteur}{quand} {suite}"
-
-
-def _decrire_conflit(saisie: Saisie, version_ouverte: int) -> ConflitEvaluation:
-    """The differences between the version the user opened (0: none yet) and the current
-    one, from the history: two queries for the records, one for the users' names."""
-    evaluation = saisie.evaluation
-    enregistrements = list(
-        Evaluation.history.filter(id=evaluation.pk, version__gte=version_ouverte).order_by(
-            "history_date", "history_id"
+            ).violation_error_message
         )
-    )
-    ouverte = next((e for e in reversed(enregistrements) if e.version == version_ouverte), None)
-    apres = [e for e in enregistrements if e.version > version_ouverte]
-    actuelle = apres[-1] if apres else None
-    historique = Historique(saisie.action)
-    historique.charger_references([e for e in (actuelle,) if e is not None])
-    if actuelle is None:  # no history (rows saved outside the application)
-        auteur = evaluation.auteur
-        nom = (auteur.get_full_name() or auteur.get_username()) if auteur else "un autre agent"
-        return ConflitEvaluation(
-            auteur=nom,
-            date=evaluation.updated_at,
-            changements=[],
-            creation=version_ouverte == 0,
-        )
-    changements = _differences(historique, ouverte, actuelle)
-    # The indicator values: as they were when the first later version was saved, and now.
-    depuis = apres[0].history_date
+    if conflit.depuis is None:
+        return conflit
     valeurs = Mesure.history.filter(evaluation_id=evaluation.pk).order_by(
         "history_date", "history_id"
     )
     avant, maintenant = {}, {}
     for valeur in valeurs:
-        if valeur.history_date < depuis:
+        if valeur.history_date < conflit.depuis:
             avant[valeur.id] = valeur
         maintenant[valeur.id] = valeur
     libelles = {indicateur.pk: indicateur.libelle for indicateur in saisie.indicateurs}
@@ -428,35 +392,11 @@ def _decrire_conflit(saisie: Saisie, version_ouverte: int) -> ConflitEvaluation:
             if valeur_avant == valeur_apres:
                 continue
             libelle = libelles.get(nouvelle.indicateur_id, "indicateur supprimé")
-            changements.append(
+            conflit.changements.append(
                 Changement(
                     f"« {libelle} » : {champ.verbose_name}",
-                    historique.valeur(champ, valeur_avant),
-                    historique.valeur(champ, valeur_apres),
+                    valeur_lisible(champ, valeur_avant),
+                    valeur_lisible(champ, valeur_apres),
                 )
             )
-    return ConflitEvaluation(
-        auteur=historique.auteur(actuelle),
-        date=actuelle.history_date,
-        changements=changements,
-        creation=version_ouverte == 0,
-    )
-
-
-def _differences(historique: Historique, ouverte, actuelle) -> list[Changement]:
-    """The typed fields that differ between two records of the evaluation; without the
-    opened record (the evaluation did not exist, or has no history), against the defaults."""
-    changements = []
-    for nom in CHAMPS_SAISIS:
-        champ = Evaluation._meta.get_field(nom)
-        avant = getattr(ouverte, nom) if ouverte is not None else champ.get_default()
-        apres = getattr(actuelle, nom)
-        if avant != apres:
-            changements.append(
-                Changement(
-                    capfirst(champ.verbose_name),
-                    historique.valeur(champ, avant),
-                    historique.valeur(champ, apres),
-                )
-            )
-    return changements
+    return conflit

@@ -3,7 +3,6 @@ page, and the form to record or edit a meeting (réunion partenariale of a bilan
 included, opened from the campaign page with ?type=bilan_annuel&campagne=<pk>)."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from evaluations.enums import TypeReunion
 from evaluations.forms.reunions import ReunionForm, intitule_par_defaut
 from evaluations.models import Campagne, Reunion
 from projet_social.permissions import exiger, exiger_campagne_ouverte, get_projet_courant
+from projet_social.versioning import Conflit
 
 # (field, column header) of the participant counts, in the order of the model.
 CATEGORIES = [(champ, Reunion._meta.get_field(champ).verbose_name) for champ in Reunion.CATEGORIES]
@@ -106,15 +106,6 @@ def _valeurs_initiales(
     return initial
 
 
-def _enregistrer(form: ReunionForm) -> Reunion:
-    """The meeting and its axes and partners, in one transaction (save(): history kept)."""
-    with transaction.atomic():
-        reunion = form.save(commit=False)
-        reunion.save()
-        form.save_m2m()
-    return reunion
-
-
 def _rendre_formulaire(
     request: HttpRequest,
     form: ReunionForm,
@@ -122,9 +113,11 @@ def _rendre_formulaire(
     campagne: Campagne | None,
     retour: str,
     intitule: str = "",
+    conflit: Conflit | None = None,
 ) -> HttpResponse:
     """The form page; ``intitule`` is the edited meeting's saved title (the form may have
-    written the user's input on the instance), for the title and breadcrumbs."""
+    written the user's input on the instance), for the title and breadcrumbs; ``conflit``: a
+    save refused because someone saved the meeting meanwhile (409)."""
     creation = reunion is None
     return render(
         request,
@@ -138,7 +131,9 @@ def _rendre_formulaire(
             "intitule": intitule,
             "titre": "Nouvelle réunion" if creation else f"Modifier « {intitule} »",
             "categories": [form[champ] for champ in Reunion.CATEGORIES],
+            "conflit": conflit,
         },
+        status=409 if conflit else 200,
     )
 
 
@@ -154,7 +149,7 @@ def creer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReunionForm(request.POST, projet=projet)
         if form.is_valid():
-            reunion = _enregistrer(form)
+            reunion = form.save()  # the meeting, its axes and partners, in one transaction
             messages.success(request, "Réunion enregistrée.")
             if campagne is not None:
                 return redirect("evaluations:campagne", pk=reunion.campagne_id or campagne.pk)
@@ -175,9 +170,13 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     intitule = reunion.intitule  # before the form writes the input on the meeting
     donnees = request.POST if request.method == "POST" else None
     form = ReunionForm(donnees, instance=reunion, projet=projet)
+    conflit = None
     if form.is_bound and form.is_valid():
-        _enregistrer(form)
-        messages.success(request, "Réunion enregistrée.")
-        return redirect("evaluations:reunion", pk=pk)
+        conflit = form.enregistrer()
+        if conflit is None:
+            messages.success(request, "Réunion enregistrée.")
+            return redirect("evaluations:reunion", pk=pk)
     retour = reverse("evaluations:reunion", kwargs={"pk": pk})
-    return _rendre_formulaire(request, form, reunion, campagne, retour, intitule=intitule)
+    return _rendre_formulaire(
+        request, form, reunion, campagne, retour, intitule=intitule, conflit=conflit
+    )

@@ -592,7 +592,12 @@ def _formulaire_valide(client, action) -> dict:
             "Assurez-vous que cette valeur comporte au plus 200 caractères (actuellement 201).",
             "p" * 201,
         ),
-        ({"version": "abc"}, "Saisissez un nombre entier.", 'value="abc"'),
+        (
+            {"version": "abc"},
+            "Ce formulaire ne précise pas la version qu&#x27;il modifie : rien n&#x27;a été "
+            "enregistré.",
+            'value="abc"',
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_french_message(
@@ -719,9 +724,10 @@ def test_second_save_of_the_same_version_is_refused_then_accepted(client, action
     derniere = action.history.order_by("-history_id").first()
     quand = timezone.localtime(derniere.history_date)
     assert (
-        f"Cette fiche a été modifiée par Agent CCAS le {quand:%d/%m/%Y} à {quand:%H:%M} "
-        "pendant que vous la modifiiez. Vos saisies sont conservées ci-dessous ; comparez avec "
-        "les modifications ci-dessous puis enregistrez à nouveau."
+        f"Cette fiche action a été enregistrée par Agent CCAS le {quand:%d/%m/%Y} à "
+        f"{quand:%H:%M} pendant que vous la modifiiez. Rien n'a été enregistré de votre côté : "
+        "vos saisies sont conservées ci-dessous. Comparez-les avec ce qui a été enregistré, "
+        "puis enregistrez à nouveau pour les confirmer."
     ) in html.replace("&#x27;", "'")
     # The second agent's input is still in the form, and the form carries the new version.
     assert 'value="Visites et appels de convivialité"' in html

@@ -21,7 +21,15 @@ from tests.actions.factories import (
     PartenaireFactory,
 )
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.conflits import (
+    SANS_VERSION,
+    changements_du_conflit,
+    colonnes_du_conflit,
+    sans_version,
+    texte_lu,
+)
 from tests.evaluations.factories import ReunionFactory
+from tests.formulaires import lire_formulaire
 
 LISTE = reverse("actions:partenaires")
 CREER = reverse("actions:partenaire_creer")
@@ -407,6 +415,7 @@ def test_agent_edits_a_partner(client, agent, projet, partenaire):
             "nom": "Banque alimentaire 29",
             "type": TypePartenaire.ASSOCIATION,
             "telephone": "02 98 00 00 00",
+            "version": str(partenaire.version),
         },
     )
 
@@ -436,6 +445,75 @@ def test_edit_to_a_taken_name_keeps_input_and_saves_nothing(client, agent, proje
     partenaire.refresh_from_db()
     assert partenaire.nom == "Banque alimentaire du Finistère"
     assert partenaire.type == TypePartenaire.AUTRE
+
+
+# --- Two agents, one partner -----------------------------------------------------------------
+
+
+def test_second_save_of_a_partner_is_refused_then_accepted(deux_onglets, projet, partenaire):
+    onglet_1, onglet_2, premier, second = deux_onglets
+    saisie_1 = lire_formulaire(onglet_1.get(url_modifier(partenaire)))
+    saisie_2 = lire_formulaire(onglet_2.get(url_modifier(partenaire)))
+    assert saisie_1["version"] == saisie_2["version"] == "1"
+    saisie_1["telephone"] = "02 98 11 11 11"
+    assert onglet_1.post(url_modifier(partenaire), saisie_1).status_code == 302
+
+    saisie_2["contact"] = "Accueil du lundi"
+    refus = onglet_2.post(url_modifier(partenaire), saisie_2)
+
+    assert refus.status_code == 409
+    # The directory keeps no history of partners: who saved is not known, what differs is.
+    assert (
+        "Enregistrement refusé : le partenaire a changé entre-temps "
+        "Ce partenaire a été enregistré par quelqu'un d'autre pendant que vous le modifiiez. "
+        "Rien n'a été enregistré de votre côté : vos saisies sont conservées ci-dessous."
+    ) in texte_lu(refus)
+    assert colonnes_du_conflit(refus) == ["Champ", "Votre saisie", "Enregistré entre-temps"]
+    assert changements_du_conflit(refus) == [
+        ("Contact", "Accueil du lundi", "(vide)"),
+        ("Téléphone", "(vide)", "02 98 11 11 11"),
+    ]
+    formulaire = lire_formulaire(refus)
+    assert (formulaire["contact"], formulaire["version"]) == ("Accueil du lundi", "2")
+    partenaire.refresh_from_db()
+    assert (partenaire.telephone, partenaire.contact, partenaire.version) == (
+        "02 98 11 11 11",
+        "",
+        2,
+    )
+
+    # Having seen it, the second agent types the number too and saves knowingly.
+    formulaire["telephone"] = "02 98 11 11 11"
+    assert onglet_2.post(url_modifier(partenaire), formulaire).status_code == 302
+    partenaire.refresh_from_db()
+    assert (partenaire.telephone, partenaire.contact, partenaire.version) == (
+        "02 98 11 11 11",
+        "Accueil du lundi",
+        3,
+    )
+
+
+def test_a_partner_posted_without_the_version_is_refused(client, agent, projet, partenaire):
+    client.force_login(agent)
+    saisie = lire_formulaire(client.get(url_modifier(partenaire)))
+    saisie["nom"] = "Banque alimentaire 29"
+
+    response = client.post(url_modifier(partenaire), sans_version(saisie))
+
+    assert response.status_code == 200
+    assert SANS_VERSION in texte_lu(response)
+    partenaire.refresh_from_db()
+    assert (partenaire.nom, partenaire.version) == ("Banque alimentaire du Finistère", 1)
+
+
+def test_a_merge_bumps_the_version_of_the_partner_kept(projet):
+    garde = PartenaireFactory(nom="CDAS de Brest")
+    doublon = PartenaireFactory(nom="CDAS Brest", telephone="02 98 00 00 00")
+
+    fusionner_partenaires(doublon, garde)
+
+    garde.refresh_from_db()
+    assert (garde.telephone, garde.version) == ("02 98 00 00 00", 2)
 
 
 # --- Merge -----------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from axes.enums import StatutProjet
 from axes.models import Axe, Objectif
 from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.conflits import SANS_VERSION, changements_du_conflit, sans_version, texte_lu
+from tests.formulaires import lire_formulaire
 
 PLAN = reverse("axes:plan")
 AXE_CREER = reverse("axes:axe_creer")
@@ -198,7 +200,10 @@ def test_agent_edits_an_axe(client, agent, axe, objectif):
     client.force_login(agent)
 
     response = client.post(
-        url_axe(axe), donnees_axe(numero=4, intitule="Aller vers", description="Sortir du CCAS")
+        url_axe(axe),
+        donnees_axe(
+            numero=4, intitule="Aller vers", description="Sortir du CCAS", version=axe.version
+        ),
     )
 
     assert response.status_code == 302
@@ -212,7 +217,9 @@ def test_agent_edits_an_axe(client, agent, axe, objectif):
 
 def test_an_axe_keeps_its_own_number(client, agent, axe):
     client.force_login(agent)
-    response = client.post(url_axe(axe), donnees_axe(numero=1, intitule="Accompagner"))
+    response = client.post(
+        url_axe(axe), donnees_axe(numero=1, intitule="Accompagner", version=axe.version)
+    )
     assert response.status_code == 302
     axe.refresh_from_db()
     assert axe.intitule == "Accompagner"
@@ -221,7 +228,7 @@ def test_an_axe_keeps_its_own_number(client, agent, axe):
 def test_edit_to_a_taken_axe_number_keeps_the_title(client, agent, axe, axe2):
     client.force_login(agent)
 
-    response = client.post(url_axe(axe2), donnees_axe(numero=1))
+    response = client.post(url_axe(axe2), donnees_axe(numero=1, version=axe2.version))
 
     assert response.context["form"].errors["numero"] == [NUMERO_AXE_PRIS]
     assert '<h1 class="h2">Modifier l&#x27;axe 2</h1>' in response.content.decode()
@@ -247,7 +254,10 @@ def test_another_projets_axe_is_404(client, agent, axe, autre_projet, methode):
 def test_html_in_a_title_is_shown_as_text(client, agent, axe):
     client.force_login(agent)
 
-    client.post(url_axe(axe), donnees_axe(numero=1, intitule="<b>Accompagnement</b>"))
+    client.post(
+        url_axe(axe),
+        donnees_axe(numero=1, intitule="<b>Accompagnement</b>", version=axe.version),
+    )
 
     content = client.get(PLAN).content.decode()
     assert "<b>Accompagnement</b>" not in content
@@ -307,7 +317,13 @@ def test_agent_edits_an_objective(client, agent, axe, objectif):
 
     response = client.post(
         url_objectif(objectif),
-        donnees_objectif(axe=axe.pk, numero=1, intitule="Accès aux droits", description="ABS"),
+        donnees_objectif(
+            axe=axe.pk,
+            numero=1,
+            intitule="Accès aux droits",
+            description="ABS",
+            version=objectif.version,
+        ),
     )
 
     assert response["Location"] == f"{PLAN}#objectif-{objectif.pk}"
@@ -323,7 +339,9 @@ def test_objective_moves_to_another_axe_with_its_actions(client, agent, axe, axe
     form = client.get(url_objectif(objectif)).context["form"]
     assert list(form.fields["axe"].queryset) == [axe, axe2]
 
-    response = client.post(url_objectif(objectif), donnees_objectif(axe=axe2.pk, numero=2))
+    response = client.post(
+        url_objectif(objectif), donnees_objectif(axe=axe2.pk, numero=2, version=objectif.version)
+    )
 
     assert messages_de(response) == ["Objectif 2.2 enregistré."]
     objectif.refresh_from_db()
@@ -336,7 +354,9 @@ def test_moving_onto_a_taken_number_is_refused(client, agent, axe, axe2, objecti
     ObjectifFactory(axe=axe2, numero=1)
     client.force_login(agent)
 
-    response = client.post(url_objectif(objectif), donnees_objectif(axe=axe2.pk, numero=1))
+    response = client.post(
+        url_objectif(objectif), donnees_objectif(axe=axe2.pk, numero=1, version=objectif.version)
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["numero"] == [NUMERO_OBJECTIF_PRIS]
@@ -350,7 +370,10 @@ def test_forged_move_to_another_projets_axe_is_refused(client, agent, autre_proj
     ailleurs = AxeFactory(projet=autre_projet, numero=1)
     client.force_login(agent)
 
-    response = client.post(url_objectif(objectif), donnees_objectif(axe=ailleurs.pk, numero=9))
+    response = client.post(
+        url_objectif(objectif),
+        donnees_objectif(axe=ailleurs.pk, numero=9, version=objectif.version),
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["axe"] == ["Choisissez un axe de ce projet social."]
@@ -371,3 +394,95 @@ def test_another_projets_objective_is_404(client, agent, axe, autre_projet, meth
     assert response.status_code == 404
     ailleurs.refresh_from_db()
     assert (ailleurs.axe.projet, ailleurs.numero, ailleurs.intitule) == (autre_projet, 1, "Ancien")
+
+
+# --- Two agents, one axe or objective ---------------------------------------------------------
+
+
+def test_second_save_of_an_axe_is_refused_then_accepted(deux_onglets, axe):
+    onglet_1, onglet_2, premier, second = deux_onglets
+    saisie_1 = lire_formulaire(onglet_1.get(url_axe(axe)))
+    saisie_2 = lire_formulaire(onglet_2.get(url_axe(axe)))
+    assert saisie_1["version"] == saisie_2["version"] == "1"
+    saisie_1["intitule"] = "Accompagner vers les droits"
+    assert onglet_1.post(url_axe(axe), saisie_1).status_code == 302
+
+    saisie_2["description"] = "Les permanences et l'aide aux démarches."
+    refus = onglet_2.post(url_axe(axe), saisie_2)
+
+    assert refus.status_code == 409
+    assert (
+        "Enregistrement refusé : l'axe stratégique a changé entre-temps "
+        "Cet axe stratégique a été enregistré par quelqu'un d'autre pendant que vous le "
+        "modifiiez. Rien n'a été enregistré de votre côté"
+    ) in texte_lu(refus)
+    assert changements_du_conflit(refus) == [
+        ("Intitulé", "Accompagnement", "Accompagner vers les droits"),
+        ("Description", "Les permanences et l'aide aux démarches.", "(vide)"),
+    ]
+    formulaire = lire_formulaire(refus)
+    assert formulaire["description"] == "Les permanences et l'aide aux démarches."
+    assert formulaire["version"] == "2"
+    axe.refresh_from_db()
+    assert (axe.intitule, axe.description, axe.version) == ("Accompagner vers les droits", "", 2)
+
+    assert onglet_2.post(url_axe(axe), formulaire).status_code == 302
+    axe.refresh_from_db()
+    assert (axe.intitule, axe.description, axe.version) == (
+        "Accompagnement",
+        "Les permanences et l'aide aux démarches.",
+        3,
+    )
+
+
+def test_second_save_of_an_objective_is_refused_then_accepted(deux_onglets, axe, axe2, objectif):
+    onglet_1, onglet_2, premier, second = deux_onglets
+    saisie_1 = lire_formulaire(onglet_1.get(url_objectif(objectif)))
+    saisie_2 = lire_formulaire(onglet_2.get(url_objectif(objectif)))
+    saisie_1["axe"] = str(axe2.pk)
+    assert onglet_1.post(url_objectif(objectif), saisie_1).status_code == 302
+
+    saisie_2["intitule"] = "Simplifier l'accès aux droits"
+    refus = onglet_2.post(url_objectif(objectif), saisie_2)
+
+    assert refus.status_code == 409
+    assert (
+        "Cet objectif opérationnel a été enregistré par quelqu'un d'autre pendant que vous le "
+        "modifiiez."
+    ) in texte_lu(refus)
+    assert changements_du_conflit(refus) == [
+        ("Axe", str(axe), str(axe2)),
+        ("Intitulé", "Simplifier l'accès aux droits", "Faciliter l'accès aux droits"),
+    ]
+    formulaire = lire_formulaire(refus)
+    assert (formulaire["intitule"], formulaire["version"]) == ("Simplifier l'accès aux droits", "2")
+    objectif.refresh_from_db()
+    assert (objectif.axe, objectif.intitule, objectif.version) == (
+        axe2,
+        "Faciliter l'accès aux droits",
+        2,
+    )
+
+    assert onglet_2.post(url_objectif(objectif), formulaire).status_code == 302
+    objectif.refresh_from_db()
+    assert (objectif.axe, objectif.intitule, objectif.version) == (
+        axe,
+        "Simplifier l'accès aux droits",
+        3,
+    )
+
+
+@pytest.mark.parametrize("quoi", ["axe", "objectif"])
+def test_a_post_without_the_version_is_refused(client, agent, axe, objectif, quoi):
+    obj, adresse = (axe, url_axe(axe)) if quoi == "axe" else (objectif, url_objectif(objectif))
+    intitule = obj.intitule
+    client.force_login(agent)
+    saisie = lire_formulaire(client.get(adresse))
+    saisie["intitule"] = "Intitulé forcé"
+
+    response = client.post(adresse, sans_version(saisie))
+
+    assert response.status_code == 200
+    assert SANS_VERSION in texte_lu(response)
+    obj.refresh_from_db()
+    assert (obj.intitule, obj.version) == (intitule, 1)

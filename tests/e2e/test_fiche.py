@@ -67,7 +67,7 @@ def test_two_tabs_conflict_keeps_the_second_input(demo, connecter):
 
     second.get_by_label("Moyens humains").fill("Deux agents et quatre bénévoles")
     second.get_by_role("button", name="Enregistrer la fiche").click()
-    expect(second.get_by_text(re.compile("a été modifiée par Agent CCAS"))).to_be_visible()
+    expect(second.get_by_text(re.compile("a été enregistrée par Agent CCAS"))).to_be_visible()
     expect(second.get_by_label("Moyens humains")).to_have_value("Deux agents et quatre bénévoles")
 
     action.refresh_from_db()

@@ -18,9 +18,10 @@ from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import ActionDecidee, Campagne, Evaluation
 from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.conflits import SANS_VERSION, changements_du_conflit, quand, texte_lu
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, ReunionFactory
 from tests.factories_utilisateurs import AgentFactory, EluFactory, UserFactory
-from tests.formulaires import donnees_du_formulaire
+from tests.formulaires import donnees_du_formulaire, lire_formulaire
 
 LISTE = reverse("evaluations:campagnes")
 OUVRIR = reverse("evaluations:ouvrir")
@@ -547,7 +548,12 @@ def test_agent_edits_the_campaign(client, agent, campagne):
     client.force_login(agent)
     response = client.post(
         url("campagne_modifier", campagne),
-        {"date_reunion": "2026-01-29", "synthese": "Une année utile.", "decisions": "1. Go"},
+        {
+            "date_reunion": "2026-01-29",
+            "synthese": "Une année utile.",
+            "decisions": "1. Go",
+            "version": str(campagne.version),
+        },
     )
     assert response.status_code == 302
     campagne.refresh_from_db()
@@ -561,7 +567,13 @@ def test_agent_edits_the_campaign(client, agent, campagne):
 def test_editing_with_a_bad_date_is_refused(client, agent, campagne):
     client.force_login(agent)
     response = client.post(
-        url("campagne_modifier", campagne), {"date_reunion": "31/02/2026", "synthese": "x"}
+        url("campagne_modifier", campagne),
+        {
+            "date_reunion": "31/02/2026",
+            "synthese": "x",
+            "decisions": "",
+            "version": str(campagne.version),
+        },
     )
     assert response.status_code == 200
     assert "Le bilan n'a pas été enregistré" in texte(response)
@@ -882,3 +894,131 @@ def test_query_count_of_the_list_is_one_per_campaign(
     with django_assert_num_queries(10):
         response = client.get(LISTE)
     assert "Bilan 2023" in texte(response) and "Bilan 2025" in texte(response)
+
+
+# --- Two agents, one review -----------------------------------------------------------------
+
+
+def test_second_save_of_the_review_is_refused_then_accepted(deux_onglets, campagne):
+    onglet_1, onglet_2, premier, second = deux_onglets
+    adresse = url("campagne_modifier", campagne)
+    saisie_1 = lire_formulaire(onglet_1.get(adresse))
+    saisie_2 = lire_formulaire(onglet_2.get(adresse))
+    assert saisie_1["version"] == saisie_2["version"] == "1"
+    saisie_1["synthese"] = "Une année de mise en route."
+    assert onglet_1.post(adresse, saisie_1).status_code == 302
+
+    saisie_2["decisions"] = "1. Ouvrir l'épicerie sociale le samedi."
+    refus = onglet_2.post(adresse, saisie_2)
+
+    assert refus.status_code == 409
+    enregistrement = campagne.history.latest()
+    assert (
+        "Enregistrement refusé : la campagne d'évaluation a changé entre-temps "
+        "Cette campagne d'évaluation a été enregistrée par Agent CCAS "
+        f"{quand(enregistrement.history_date)} pendant que vous la modifiiez. Rien n'a été "
+        "enregistré de votre côté : vos saisies sont conservées ci-dessous. Comparez-les avec "
+        "ce qui a été enregistré, puis enregistrez à nouveau pour les confirmer."
+    ) in texte_lu(refus)
+    assert changements_du_conflit(refus) == [("Synthèse", "(vide)", "Une année de mise en route.")]
+    # The second agent's input is still in the form, which now carries the new version.
+    formulaire = lire_formulaire(refus)
+    assert formulaire["decisions"] == "1. Ouvrir l'épicerie sociale le samedi."
+    assert formulaire["version"] == "2"
+    campagne.refresh_from_db()
+    assert (campagne.synthese, campagne.decisions, campagne.version) == (
+        "Une année de mise en route.",
+        "",
+        2,
+    )
+
+    # Having seen what changed, the second agent saves again and knowingly overwrites.
+    formulaire["synthese"] = "Une année de mise en route, avec l'épicerie."
+    assert onglet_2.post(adresse, formulaire).status_code == 302
+    campagne.refresh_from_db()
+    assert (campagne.synthese, campagne.decisions, campagne.version) == (
+        "Une année de mise en route, avec l'épicerie.",
+        "1. Ouvrir l'épicerie sociale le samedi.",
+        3,
+    )
+    assert campagne.history.latest().history_user == second
+
+
+@pytest.mark.parametrize(
+    "envoi",
+    [
+        {},
+        {"date_reunion": "", "synthese": "", "decisions": ""},
+        {"synthese": "Écrasée ?"},
+    ],
+    ids=["vide", "champs-vides-sans-version", "partiel-sans-version"],
+)
+def test_a_post_without_the_version_blanks_nothing(client, agent, campagne, envoi):
+    campagne.date_reunion = datetime.date(2026, 1, 29)
+    campagne.synthese = "Une année utile."
+    campagne.decisions = "1. Continuer."
+    campagne.save()
+    historique = campagne.history.count()
+    client.force_login(agent)
+
+    response = client.post(url("campagne_modifier", campagne), envoi)
+
+    assert response.status_code == 200
+    page = texte_lu(response)
+    assert "Le bilan n'a pas été enregistré" in page
+    assert SANS_VERSION in page
+    campagne.refresh_from_db()
+    assert (campagne.date_reunion, campagne.synthese, campagne.decisions, campagne.version) == (
+        datetime.date(2026, 1, 29),
+        "Une année utile.",
+        "1. Continuer.",
+        1,
+    )
+    assert campagne.history.count() == historique
+
+
+def test_a_partial_post_blanks_nothing_even_with_the_version(client, agent, campagne):
+    campagne.synthese = "Une année utile."
+    campagne.decisions = "1. Continuer."
+    campagne.save()
+    client.force_login(agent)
+
+    response = client.post(
+        url("campagne_modifier", campagne), {"version": "1", "synthese": "Seule la synthèse"}
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Le formulaire reçu est incomplet (champs manquants : Date de la réunion partenariale, "
+        "Décisions de la réunion partenariale) : rien n'a été enregistré."
+    ) in texte_lu(response)
+    campagne.refresh_from_db()
+    assert (campagne.synthese, campagne.decisions, campagne.version) == (
+        "Une année utile.",
+        "1. Continuer.",
+        1,
+    )
+
+
+def test_a_form_opened_before_closing_and_reopening_cannot_overwrite(
+    client, agent, administrateur, objectif1, campagne
+):
+    client.force_login(agent)
+    adresse = url("campagne_modifier", campagne)
+    saisie = lire_formulaire(client.get(adresse))
+    assert client.post(url("clore", campagne)).status_code == 302
+    onglet_admin = client.__class__()
+    onglet_admin.force_login(administrateur)
+    assert onglet_admin.post(url("rouvrir", campagne)).status_code == 302
+
+    saisie["synthese"] = "Saisie commencée avant la clôture."
+    refus = client.post(adresse, saisie)
+
+    assert refus.status_code == 409
+    assert "Cette campagne d'évaluation a été enregistrée par " in texte_lu(refus)
+    campagne.refresh_from_db()
+    assert (campagne.synthese, campagne.statut, campagne.version) == (
+        "",
+        StatutCampagne.OUVERTE,
+        3,
+    )

@@ -522,7 +522,10 @@ def test_a_tampered_version_is_refused(client, agent, campagne, action):
     data = formulaire_rempli(client, campagne, action, version="abc")
     response = client.post(url(campagne, action), data)
     assert response.status_code == 200
-    assert "Saisissez un nombre entier." in texte(response)
+    assert (
+        "Ce formulaire ne précise pas la version qu'il modifie : rien n'a été enregistré."
+        in texte(response).replace("&#x27;", "'")
+    )
     assert not Evaluation.objects.exists()
 
 
@@ -572,8 +575,9 @@ def test_second_save_of_the_same_version_is_refused_then_accepted(
     enregistrement = Evaluation.history.order_by("-history_id").first()
     assert (
         f"Cette évaluation a été enregistrée par Agent CCAS {_quand(enregistrement.history_date)} "
-        "pendant que vous la saisissiez. Vos saisies sont conservées ci-dessous ; comparez avec "
-        "ce qui a été enregistré puis enregistrez à nouveau."
+        "pendant que vous la modifiiez. Rien n'a été enregistré de votre côté : vos saisies sont "
+        "conservées ci-dessous. Comparez-les avec ce qui a été enregistré, puis enregistrez à "
+        "nouveau pour les confirmer."
     ) in html
     # What the first agent saved, field by field and per indicator.
     assert '<tr><th scope="row">Taux de réalisation (%)</th><td>0</td><td>30</td></tr>' in html
@@ -617,7 +621,8 @@ def test_first_evaluation_created_by_someone_else_in_between_is_a_conflict(
     assert refus.status_code == 409
     html = texte(refus).replace("&#x27;", "'")
     assert (
-        "Cette action a déjà une évaluation dans cette campagne. Agent CCAS l'a enregistrée le "
+        "Cette action a déjà une évaluation dans cette campagne. Cette évaluation a été "
+        "enregistrée par Agent CCAS le "
     ) in html
     assert '<input type="hidden" name="version" value="1"' in html
     assert Evaluation.objects.get().taux_realisation == 30
@@ -655,9 +660,10 @@ def test_two_first_evaluations_saved_at_once_the_second_is_a_conflict_not_a_500(
 
     assert refus.status_code == 409
     html = texte(refus).replace("&#x27;", "'")
-    assert "Cette action a déjà une évaluation dans cette campagne. Agent CCAS l'a enregistrée" in (
-        html
-    )
+    assert (
+        "Cette action a déjà une évaluation dans cette campagne. Cette évaluation a été "
+        "enregistrée par Agent CCAS"
+    ) in html
     assert 'value="80"' in html and f'name="{nom_mesure(indicateurs[0])}" value="35"' in html
     # Only the other agent's evaluation exists; no mesure, no change of the fiche.
     evaluation = Evaluation.objects.get()

@@ -15,6 +15,7 @@ from evaluations.enums import TypeReunion
 from evaluations.models import Reunion
 from tests.actions.factories import PartenaireFactory
 from tests.axes.factories import AxeFactory, ProjetSocialFactory
+from tests.conflits import SANS_VERSION, changements_du_conflit, quand, sans_version, texte_lu
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
 from tests.formulaires import lire_formulaire
 
@@ -554,7 +555,12 @@ def test_agent_edits_a_meeting(client, agent, reunion, axes):
     formulaire = client.get(url_modifier(reunion))
     response = client.post(
         url_modifier(reunion),
-        donnees(intitule="Concertation – axe 2", axes=[str(axes[1].pk)], nb_usagers="4"),
+        donnees(
+            intitule="Concertation – axe 2",
+            axes=[str(axes[1].pk)],
+            nb_usagers="4",
+            version=str(reunion.version),
+        ),
     )
 
     assert formulaire.status_code == 200
@@ -621,6 +627,66 @@ def test_campaign_in_the_address_must_be_an_open_one_of_the_projet(
 
     assert response.status_code == statut
     assert not Reunion.objects.exists()
+
+
+# --- Two agents, one meeting -----------------------------------------------------------------
+
+
+def test_second_save_of_a_meeting_is_refused_then_accepted(deux_onglets, reunion, axes):
+    onglet_1, onglet_2, premier, second = deux_onglets
+    usagers = reunion.nb_usagers
+    saisie_1 = lire_formulaire(onglet_1.get(url_modifier(reunion)))
+    saisie_2 = lire_formulaire(onglet_2.get(url_modifier(reunion)))
+    assert saisie_1["version"] == saisie_2["version"] == "1"
+    saisie_1["axes"] = [str(axes[0].pk), str(axes[1].pk)]
+    saisie_1["nb_usagers"] = "7"
+    assert onglet_1.post(url_modifier(reunion), saisie_1).status_code == 302
+
+    saisie_2["compte_rendu"] = "Compte rendu du second agent."
+    refus = onglet_2.post(url_modifier(reunion), saisie_2)
+
+    assert refus.status_code == 409
+    enregistrement = reunion.history.latest()
+    assert (
+        "Enregistrement refusé : la réunion a changé entre-temps "
+        f"Cette réunion a été enregistrée par Agent CCAS {quand(enregistrement.history_date)} "
+        "pendant que vous la modifiiez. Rien n'a été enregistré de votre côté"
+    ) in texte_lu(refus)
+    assert changements_du_conflit(refus) == [
+        ("Axes abordés", "Axe 1 : Accompagnement", "Axe 1 : Accompagnement, Axe 2 : Lien social"),
+        ("Usagers", str(usagers), "7"),
+    ]
+    formulaire = lire_formulaire(refus)
+    assert formulaire["compte_rendu"] == "Compte rendu du second agent."
+    assert formulaire["version"] == "2"
+    reunion.refresh_from_db()
+    assert (reunion.nb_usagers, reunion.compte_rendu, reunion.version) == (7, "", 2)
+    assert list(reunion.axes.all()) == axes
+
+    # Having seen it, the second agent saves again: their input replaces the other's.
+    assert onglet_2.post(url_modifier(reunion), formulaire).status_code == 302
+    reunion.refresh_from_db()
+    assert (reunion.nb_usagers, reunion.compte_rendu, reunion.version) == (
+        usagers,
+        "Compte rendu du second agent.",
+        3,
+    )
+    assert list(reunion.axes.all()) == [axes[0]]
+
+
+def test_a_meeting_posted_without_the_version_is_refused(client, agent, reunion):
+    historique = reunion.history.count()
+    client.force_login(agent)
+    saisie = lire_formulaire(client.get(url_modifier(reunion)))
+    saisie["intitule"] = "Intitulé forcé"
+
+    response = client.post(url_modifier(reunion), sans_version(saisie))
+
+    assert response.status_code == 200
+    assert SANS_VERSION in texte(response)
+    reunion.refresh_from_db()
+    assert (reunion.intitule, reunion.version) == ("Concertation – axe 1", 1)
+    assert reunion.history.count() == historique
 
 
 # --- Bad input -------------------------------------------------------------------------------
@@ -711,7 +777,10 @@ def test_bad_input_on_edit_changes_nothing(client, agent, reunion, axes, cas_inv
     historique = reunion.history.count()
     client.force_login(agent)
 
-    response = client.post(url_modifier(reunion), donnees(intitule="Nouvel intitulé", **valeurs))
+    response = client.post(
+        url_modifier(reunion),
+        donnees(intitule="Nouvel intitulé", version=str(reunion.version), **valeurs),
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {champ: [message]}
