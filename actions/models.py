@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -58,7 +58,8 @@ def q_en_retard(aujourdhui: datetime.date | None = None) -> Q:
     """The one rule of lateness: the échéance is past and the action is neither réalisée nor
     abandonnée (DOMAIN.md)."""
     aujourdhui = aujourdhui or timezone.localdate()
-    return Q(echeance__lt=aujourdhui) & ~Q(statut__in=STATUTS_TERMINES)
+    # "isnull" spelled out: without an échéance the rule is false, not unknown (Q.check).
+    return Q(echeance__isnull=False, echeance__lt=aujourdhui) & ~Q(statut__in=STATUTS_TERMINES)
 
 
 # The order of the codes "axe.objectif.numero", for every list of actions.
@@ -130,23 +131,29 @@ class ActionQuerySet(models.QuerySet):
         """The fiche's own rows, one query per kind whatever their number: objective, axe,
         pilote, publics, besoins, partners, indicators, steps, budget. (Its evaluations and
         measures are the reviews' rows: see ``Evaluation.objects.de_la_fiche``.)"""
-        return self.select_related("objectif__axe", "pilote", "updated_by").prefetch_related(
-            "publics",
-            "besoins",
-            models.Prefetch(
-                "participations",
-                queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
-                    "partenaire__nom", "pk"
+        return (
+            self.select_related("objectif__axe", "pilote", "updated_by")
+            .with_en_retard()
+            .prefetch_related(
+                "publics",
+                "besoins",
+                models.Prefetch(
+                    "participations",
+                    queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
+                        "partenaire__nom", "pk"
+                    ),
                 ),
-            ),
-            models.Prefetch("indicateurs", queryset=Indicateur.objects.order_by("pk")),
-            models.Prefetch("etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")),
-            models.Prefetch(
-                "lignes_budget",
-                queryset=LigneBudget.objects.select_related("financeur").order_by(
-                    "annee", "nature", "pk"
+                models.Prefetch("indicateurs", queryset=Indicateur.objects.order_by("pk")),
+                models.Prefetch(
+                    "etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")
                 ),
-            ),
+                models.Prefetch(
+                    "lignes_budget",
+                    queryset=LigneBudget.objects.select_related("financeur").order_by(
+                        "annee", "nature", "pk"
+                    ),
+                ),
+            )
         )
 
     def pour_formulaire(self) -> "ActionQuerySet":
@@ -270,16 +277,37 @@ class Action(VersionedModel):
         """The stable number shown to users, "2.3.1": axe, objective, action."""
         return f"{self.objectif.code}.{self.numero}"
 
+    def abandonner(self, motif: str, par) -> None:
+        """Archive the action: statut « abandonnée » with its reason. It stays in the plan,
+        the history and the reviews, out of every progress mean. Raises ConflitDeVersion
+        when the fiche changed since it was read."""
+        self.statut = StatutAction.ABANDONNEE
+        self.motif_abandon = motif.strip()
+        self.updated_by = par
+        self.save_versioned(self.version)
+
+    def deplacer(self, objectif, numero: int | None, par) -> None:
+        """Move the fiche to ``objectif`` of the same projet under ``numero`` (default: the
+        next free one there): its code changes. Raises IntegrityError when the number was
+        taken in between, ConflitDeVersion when the fiche changed since it was read."""
+        self.objectif = objectif
+        self.numero = numero or objectif.prochain_numero_action(sauf=self)
+        self.updated_by = par
+        with transaction.atomic():
+            self.save_versioned(self.version)
+
     @property
     def est_en_retard(self) -> bool:
-        """Past its échéance and neither réalisée nor abandonnée (annotated by lists)."""
+        """``q_en_retard``, the one rule: annotated by the querysets of the screens
+        (``with_en_retard``), else checked by the database on this fiche's values as they are
+        in memory (one query)."""
         if hasattr(self, "en_retard_calcule"):
             return self.en_retard_calcule
-        return (
-            self.echeance is not None
-            and self.echeance < timezone.localdate()
-            and self.statut not in STATUTS_TERMINES
-        )
+        valeurs = {
+            "echeance": Value(self.echeance, output_field=models.DateField()),
+            "statut": Value(self.statut, output_field=models.CharField()),
+        }
+        return q_en_retard().check(valeurs)
 
 
 class ActionPartenaire(models.Model):

@@ -167,8 +167,10 @@ class ActionResource(ResourceProjet):
         return self.filter_export(Action.objects.all())
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("objectif__axe__projet", "pilote").prefetch_related(
-            "publics", "participations__partenaire"
+        return (
+            queryset.select_related("objectif__axe__projet", "pilote")
+            .prefetch_related("publics", "participations__partenaire")
+            .with_en_retard()
         )
 
     def projet_of_instance(self, obj) -> ProjetSocial:

@@ -68,6 +68,14 @@ class AxeQuerySet(models.QuerySet):
     def du_projet(self, projet: ProjetSocial) -> "AxeQuerySet":
         return self.filter(projet=projet)
 
+    def pour_plan(self, actions: models.QuerySet) -> "AxeQuerySet":
+        """The plan as a tree: axes, their objectives in number order, and their actions
+        from ``actions`` (the screen annotates them: progress, lateness), three queries."""
+        objectifs = Objectif.objects.order_by("numero", "pk").prefetch_related(
+            models.Prefetch("actions", queryset=actions)
+        )
+        return self.prefetch_related(models.Prefetch("objectifs", queryset=objectifs))
+
 
 class Axe(VersionedModel):
     projet = models.ForeignKey(

@@ -12,12 +12,12 @@ from axes.models import Axe, Objectif
 from projet_social.permissions import exiger, get_projet_courant
 
 
-def _get_axe_for_user(request: HttpRequest, pk: int) -> Axe:
+def _get_axe_du_projet(request: HttpRequest, pk: int) -> Axe:
     """An axe of the current projet; another projet's axe answers 404."""
     return get_object_or_404(Axe.objects.du_projet(get_projet_courant(request)), pk=pk)
 
 
-def _get_objectif_for_user(request: HttpRequest, pk: int) -> Objectif:
+def _get_objectif_du_projet(request: HttpRequest, pk: int) -> Objectif:
     projet = get_projet_courant(request)
     return get_object_or_404(Objectif.objects.du_projet(projet).select_related("axe"), pk=pk)
 
@@ -42,7 +42,7 @@ def axe_creer(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def axe_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "axes.change_axe")
-    axe = _get_axe_for_user(request, pk)
+    axe = _get_axe_du_projet(request, pk)
     titre = f"Modifier l'axe {axe.numero}"  # before the form writes the input on the axe
     donnees = request.POST if request.method == "POST" else None
     form = AxeForm(donnees, instance=axe, projet=get_projet_courant(request))
@@ -62,7 +62,7 @@ def axe_modifier(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def objectif_creer(request: HttpRequest, axe_pk: int) -> HttpResponse:
     exiger(request.user, "axes.add_objectif")
-    axe = _get_axe_for_user(request, axe_pk)
+    axe = _get_axe_du_projet(request, axe_pk)
     suivant = axe.objectifs.aggregate(n=Max("numero"))["n"] or 0
     form = ObjectifForm(
         request.POST or None,
@@ -86,7 +86,7 @@ def objectif_creer(request: HttpRequest, axe_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def objectif_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "axes.change_objectif")
-    objectif = _get_objectif_for_user(request, pk)
+    objectif = _get_objectif_du_projet(request, pk)
     axe, code = objectif.axe, objectif.code  # before the form writes the input on the objective
     form = ObjectifForm(
         request.POST if request.method == "POST" else None,

@@ -4,13 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from actions.admin import LigneDActionAdminMixin
 from actions.models import Indicateur
 from axes.admin import HistoriqueAdmin, ImportExportAdmin, choix_utilisateurs
 from evaluations.enums import StatutCampagne
-from evaluations.models import Campagne, Evaluation, Mesure, Reunion
+from evaluations.models import Campagne, CampagneDejaClose, Evaluation, Mesure, Reunion
 from evaluations.resources import EvaluationResource
 from projet_social.admin import VersionedAdminMixin
 from projet_social.utilisateurs import nom_affiche
@@ -80,7 +79,9 @@ class CampagneAdmin(VersionedAdminMixin, HistoriqueAdmin):
     list_filter = ("statut", "projet")
     list_select_related = ("projet",)
     search_fields = ("synthese", "decisions")
-    readonly_fields = ("closed_at",)
+    # Closing writes the review's snapshot and reopening clears it: both go through
+    # Campagne.clore / rouvrir (the action below, the review page), never a typed statut.
+    readonly_fields = ("statut", "closed_at")
     fieldsets = (
         (None, {"fields": ("projet", "annee", "date_reunion", ("statut", "closed_at"))}),
         ("Bilan", {"fields": ("synthese", "decisions")}),
@@ -91,22 +92,16 @@ class CampagneAdmin(VersionedAdminMixin, HistoriqueAdmin):
         return super().get_queryset(request).annotate(nb_evaluations=Count("evaluations"))
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and obj.est_close and not request.user.is_superuser:
+        """A closed review is frozen for everyone, superusers included: reopen it first
+        (from its page, administrators), which is recorded."""
+        if obj is not None and obj.est_close:
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None and obj.est_close and not request.user.is_superuser:
+        if obj is not None and obj.est_close:
             return False
         return super().has_delete_permission(request, obj)
-
-    def save_model(self, request: HttpRequest, obj: Campagne, form, change: bool) -> None:
-        if obj.est_close and obj.closed_at is None:
-            obj.closed_at = timezone.now()
-        elif not obj.est_close:
-            # Reopened (by a superuser): the next closing dates the frozen dossier again.
-            obj.closed_at = None
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="évaluations", ordering="nb_evaluations")
     def nb_evaluations(self, obj: Campagne) -> int:
@@ -116,10 +111,10 @@ class CampagneAdmin(VersionedAdminMixin, HistoriqueAdmin):
     def clore(self, request: HttpRequest, queryset: QuerySet) -> None:
         closes = 0
         for campagne in queryset.filter(statut=StatutCampagne.OUVERTE):
-            campagne.statut = StatutCampagne.CLOSE
-            campagne.closed_at = timezone.now()
-            campagne._history_user = request.user
-            campagne.save_versioned(campagne.version)
+            try:
+                campagne.clore(request.user)  # writes its snapshot, under a lock
+            except CampagneDejaClose:
+                continue
             closes += 1
         self.message_user(
             request,
@@ -193,11 +188,12 @@ class EvaluationAdmin(
 
     @admin.display(description="action", ordering="code_tri")
     def action_code(self, obj: Evaluation) -> str:
-        return obj.action.code
+        # A closed review's row whose fiche was deleted since keeps the code it had.
+        return obj.action.code if obj.action_id else obj.code_fige
 
     @admin.display(description="intitulé de l'action", ordering="action__intitule")
     def action_intitule(self, obj: Evaluation) -> str:
-        return obj.action.intitule
+        return obj.action.intitule if obj.action_id else obj.intitule_action
 
     @admin.display(description="taux", ordering="taux_realisation")
     def taux(self, obj: Evaluation) -> str:
@@ -230,6 +226,26 @@ class ReunionAdmin(VersionedAdminMixin, HistoriqueAdmin):
         ),
         ("Contenu", {"fields": ("axes", "compte_rendu")}),
     )
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """The réunion partenariale of a closed review is part of its record: frozen."""
+        if obj is not None and obj.campagne_id is not None and obj.campagne.est_close:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.campagne_id is not None and obj.campagne.est_close:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campagne":
+            # A meeting is attached to an open review only (a closed one is frozen).
+            kwargs["queryset"] = Campagne.objects.ouvertes().select_related("projet")
+            kwargs["error_messages"] = {
+                "invalid_choice": "Ce bilan est clos : on ne peut plus y rattacher de réunion."
+            }
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "axes":

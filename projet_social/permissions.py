@@ -40,6 +40,13 @@ def peut_modifier_action(user: User, action) -> bool:
     )
 
 
+def exiger_lecture_action(user: User, action) -> None:
+    """The groups that view actions read every fiche; a pilote outside them still reads the
+    fiche they edit (its page, its history)."""
+    if not (user.has_perm("actions.view_action") or peut_modifier_action(user, action)):
+        raise PermissionDenied
+
+
 def exiger_modification_action(user: User, action) -> None:
     if not peut_modifier_action(user, action):
         raise PermissionDenied

@@ -667,13 +667,18 @@ def test_evaluation_of_a_closed_campaign_is_read_only(client, administrateur, rf
     assert Evaluation.objects.filter(pk=evaluation.pk).exists()
 
 
-def test_closed_campaign_changes_only_for_superusers(client, administrateur, agent, rf):
+def test_a_closed_campaign_is_read_only_for_everyone(client, administrateur, agent, rf):
+    """Superusers included: a closed review is reopened from its page (recorded), never
+    edited in place (see tests/evaluations/test_bilan_clos.py for the refused POSTs)."""
     campagne = CampagneFactory(close=True)
     model_admin = admin.site._registry[Campagne]
-    for user, attendu in ((administrateur, True), (agent, False)):
+    for user in (administrateur, agent):
         request = rf.get("/")
         request.user = user
-        assert model_admin.has_change_permission(request, campagne) is attendu
+        assert model_admin.has_change_permission(request, campagne) is False
+        assert model_admin.has_change_permission(request, CampagneFactory()) is (
+            user == administrateur or user.has_perm("evaluations.change_campagne")
+        )
     client.force_login(agent)
     page = client.get(_url(Campagne, "change", campagne.pk))
     assert page.status_code == 200

@@ -2,14 +2,12 @@
 its rows (optimistic locking: no lost update), moving, abandoning and deleting it."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from actions.enums import StatutAction
 from actions.forms.fiche import (
     FORMSETS,
     AbandonForm,
@@ -22,14 +20,14 @@ from actions.models import Action
 from axes.models import Objectif, ProjetSocial
 from projet_social.permissions import (
     exiger,
+    exiger_lecture_action,
     exiger_modification_action,
     get_projet_courant,
-    peut_modifier_action,
 )
 from projet_social.versioning import ConflitDeVersion, a_la_version, decrire_conflit
 
 
-def _get_action_for_user(request: HttpRequest, pk: int, actions=None) -> Action:
+def _get_action_du_projet(request: HttpRequest, pk: int, actions=None) -> Action:
     """The action ``pk`` of the current projet (404 for any other projet's action)."""
     actions = Action.objects.all() if actions is None else actions
     return get_object_or_404(actions.du_projet(get_projet_courant(request)), pk=pk)
@@ -42,10 +40,8 @@ def _get_action_for_user(request: HttpRequest, pk: int, actions=None) -> Action:
 def historique(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what and when on the fiche and its rows, as field-level differences (the
     fiche page shows the last few entries and links here)."""
-    action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
-    user = request.user
-    if not (user.has_perm("actions.view_action") or peut_modifier_action(user, action)):
-        raise PermissionDenied  # a pilote outside the groups still reads the fiche they edit
+    action = _get_action_du_projet(request, pk, Action.objects.select_related("objectif__axe"))
+    exiger_lecture_action(request.user, action)
     return render(
         request,
         "actions/fiche_historique.html",
@@ -179,7 +175,7 @@ def creer_fiche(request: HttpRequest, *, apres=None, aide_objectif: str = "") ->
 @require_http_methods(["GET", "HEAD", "POST"])
 def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     projet = get_projet_courant(request)
-    action = _get_action_for_user(request, pk, Action.objects.pour_formulaire())
+    action = _get_action_du_projet(request, pk, Action.objects.pour_formulaire())
     exiger_modification_action(request.user, action)
     if request.method != "POST":
         form, formsets = _formulaires(request, action, projet)
@@ -210,7 +206,7 @@ def _refuser_conflit(
     """Someone saved since the form was opened: nothing was saved (the transaction rolled
     back). Show the user's input again, bound to the current version (saving again overwrites
     knowingly), with what changed: the fiche's fields, then its rows."""
-    action = _get_action_for_user(request, pk, Action.objects.pour_formulaire())
+    action = _get_action_du_projet(request, pk, Action.objects.pour_formulaire())
     exiger_modification_action(request.user, action)
     form, formsets = _formulaires(
         request, action, projet, data=a_la_version(request.POST, action.version)
@@ -229,17 +225,15 @@ def deplacer(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the fiche to another objective of the projet (its code changes)."""
     exiger(request.user, "actions.change_action")
     projet = get_projet_courant(request)
-    action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
+    action = _get_action_du_projet(request, pk, Action.objects.select_related("objectif__axe"))
     ancien_code = action.code
     donnees = request.POST if request.method == "POST" else None
     form = DeplacerForm(donnees, action=action, projet=projet)
     if form.is_bound and form.is_valid():
-        action.objectif = form.cleaned_data["objectif"]
-        action.numero = form.cleaned_data["numero"]
-        action.updated_by = request.user
         try:
-            with transaction.atomic():
-                action.save_versioned(action.version)
+            action.deplacer(
+                form.cleaned_data["objectif"], form.cleaned_data["numero"], request.user
+            )
         except IntegrityError:
             form.add_error("numero", "Ce numéro vient d'être pris : choisissez-en un autre.")
         except ConflitDeVersion:
@@ -251,23 +245,20 @@ def deplacer(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"Fiche déplacée : l'action {ancien_code} devient l'action {action.code}."
             )
             return redirect("actions:detail", pk=action.pk)
-        action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
+        action = _get_action_du_projet(request, pk, Action.objects.select_related("objectif__axe"))
     return render(request, "actions/fiche_deplacer.html", {"action": action, "form": form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def abandonner(request: HttpRequest, pk: int) -> HttpResponse:
     """Archive the action: statut « abandonnée » with its reason; it stays in the history."""
-    action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
+    action = _get_action_du_projet(request, pk, Action.objects.select_related("objectif__axe"))
     exiger_modification_action(request.user, action)
     if request.method == "POST":
         form = AbandonForm(request.POST)
         if form.is_valid():
-            action.statut = StatutAction.ABANDONNEE
-            action.motif_abandon = form.cleaned_data["motif_abandon"].strip()
-            action.updated_by = request.user
             try:
-                action.save_versioned(action.version)
+                action.abandonner(form.cleaned_data["motif_abandon"], request.user)
             except ConflitDeVersion:
                 form.add_error(
                     None, "La fiche vient d'être modifiée par quelqu'un d'autre : réessayez."
@@ -289,7 +280,7 @@ def supprimer(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete the fiche and everything hanging from it; administrators only, after a
     confirmation page that says how many evaluations go with it."""
     exiger(request.user, "actions.delete_action")
-    action = _get_action_for_user(request, pk, Action.objects.select_related("objectif__axe"))
+    action = _get_action_du_projet(request, pk, Action.objects.select_related("objectif__axe"))
     if request.method == "POST":
         code, intitule = action.code, action.intitule
         try:

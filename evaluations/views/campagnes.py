@@ -39,7 +39,7 @@ from projet_social.utilisateurs import nom_affiche
 HISTORIQUE_MAX = 20
 
 
-def _get_campagne_for_user(request: HttpRequest, pk: int, *, verrou: bool = False) -> Campagne:
+def _get_campagne_du_projet(request: HttpRequest, pk: int, *, verrou: bool = False) -> Campagne:
     """The campaign ``pk`` of the current projet (404 for another projet's campaign);
     ``verrou`` locks the row, inside the caller's transaction."""
     campagnes = Campagne.objects.du_projet(get_projet_courant(request))
@@ -71,7 +71,7 @@ def liste(request: HttpRequest) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "evaluations.view_campagne")
-    campagne = _get_campagne_for_user(request, pk)
+    campagne = _get_campagne_du_projet(request, pk)
     projet = get_projet_courant(request)
     user = request.user
     lignes = lignes_du_bilan(campagne)
@@ -173,7 +173,7 @@ def _preparer(request: HttpRequest, valeur: str) -> HttpResponse:
     if not valeur.isdigit():
         raise Http404("Campagne inconnue.")
     with transaction.atomic():
-        campagne = _get_campagne_for_user(request, int(valeur), verrou=True)
+        campagne = _get_campagne_du_projet(request, int(valeur), verrou=True)
         exiger_campagne_ouverte(campagne)
         nombre = preparer_evaluations(campagne, request.user)
     if nombre:
@@ -193,13 +193,13 @@ def _preparer(request: HttpRequest, valeur: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "evaluations.change_campagne")
-    campagne = _get_campagne_for_user(request, pk)
+    campagne = _get_campagne_du_projet(request, pk)
     exiger_campagne_ouverte(campagne)
     form = CampagneForm(request.POST if request.method == "POST" else None, instance=campagne)
     conflit = None
     if form.is_bound and form.is_valid():
         with transaction.atomic():
-            exiger_campagne_ouverte(_get_campagne_for_user(request, pk, verrou=True))
+            exiger_campagne_ouverte(_get_campagne_du_projet(request, pk, verrou=True))
             conflit = form.enregistrer()
         if conflit is None:
             messages.success(request, f"{campagne} enregistré.")
@@ -215,7 +215,7 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def clore(request: HttpRequest, pk: int) -> HttpResponse:
     exiger(request.user, "evaluations.change_campagne")
-    campagne = _get_campagne_for_user(request, pk)
+    campagne = _get_campagne_du_projet(request, pk)
     exiger_campagne_ouverte(campagne)
     if request.method == "POST":
         try:
@@ -244,7 +244,7 @@ def clore(request: HttpRequest, pk: int) -> HttpResponse:
 def rouvrir(request: HttpRequest, pk: int) -> HttpResponse:
     """Administrators only (the delete permission of campaigns is theirs alone)."""
     exiger(request.user, "evaluations.delete_campagne")
-    campagne = _get_campagne_for_user(request, pk)
+    campagne = _get_campagne_du_projet(request, pk)
     if not campagne.est_close:
         messages.info(request, f"{campagne} est déjà ouvert : rien n'a changé.")
         return redirect("evaluations:campagne", pk=campagne.pk)
@@ -264,13 +264,13 @@ def action_nouvelle(request: HttpRequest, pk: int) -> HttpResponse:
     """An action decided at the réunion partenariale: the fiche form, linked to the campaign
     (its objective is chosen there)."""
     exiger(request.user, "actions.add_action")
-    campagne = _get_campagne_for_user(request, pk)
+    campagne = _get_campagne_du_projet(request, pk)
     exiger_campagne_ouverte(campagne)
 
     def lier_au_bilan(action) -> None:
         # In the saving transaction, under a lock on the campaign row: a review closed in
         # between refuses the fiche (403, nothing saved).
-        exiger_campagne_ouverte(_get_campagne_for_user(request, pk, verrou=True))
+        exiger_campagne_ouverte(_get_campagne_du_projet(request, pk, verrou=True))
         ActionDecidee.objects.create(campagne=campagne, action=action)
 
     return creer_fiche(

@@ -38,12 +38,12 @@ CHAMPS_SAISIS = EvaluationForm._meta.fields
 CHAMPS_MESURE = ["valeur_realisee", "commentaire"]
 
 
-def _get_campagne_for_user(request: HttpRequest, pk: int) -> Campagne:
+def _get_campagne_du_projet(request: HttpRequest, pk: int) -> Campagne:
     """The campaign ``pk`` of the current projet (404 for any other projet's campaign)."""
     return get_object_or_404(Campagne.objects.du_projet(get_projet_courant(request)), pk=pk)
 
 
-def _get_action_for_user(request: HttpRequest, pk: int) -> Action:
+def _get_action_du_projet(request: HttpRequest, pk: int) -> Action:
     """The action ``pk`` of the current projet, hence of the campaign's projet (404 else)."""
     actions = Action.objects.du_projet(get_projet_courant(request))
     return get_object_or_404(actions.select_related("objectif__axe", "pilote"), pk=pk)
@@ -259,8 +259,8 @@ def _rendre(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluer(request: HttpRequest, campagne_pk: int, action_pk: int) -> HttpResponse:
-    campagne = _get_campagne_for_user(request, campagne_pk)
-    action = _get_action_for_user(request, action_pk)
+    campagne = _get_campagne_du_projet(request, campagne_pk)
+    action = _get_action_du_projet(request, action_pk)
     user = request.user
     peut_evaluer = peut_evaluer_action(user, action)
     if request.method == "POST":
@@ -322,7 +322,7 @@ def _refuser(
     """Nothing was saved (the transaction rolled back). Show the user's input again, bound to
     the evaluation as it is now: with who saved it in between, when, and what they changed
     (HTTP 409); or with a message when the cause is elsewhere."""
-    action = _get_action_for_user(request, action_pk)  # as saved, not as this request left it
+    action = _get_action_du_projet(request, action_pk)  # as saved, not as this request left it
     saisie = _charger(campagne, action)
     evaluation = saisie.evaluation
     version = 0 if evaluation._state.adding else evaluation.version

@@ -5,16 +5,15 @@ progress of the latest review), so they live here, above the apps, which never i
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from actions.enums import Priorite
 from actions.models import ORDRE_CODE, Action
-from axes.models import Axe, Objectif
+from axes.models import Axe
 from evaluations.filters import SuiviActionFilter
 from evaluations.models import (
     Avancement,
@@ -26,6 +25,7 @@ from evaluations.models import (
 from evaluations.services import origine_avancement
 from projet_social.permissions import (
     exiger,
+    exiger_lecture_action,
     get_projet_courant,
     peut_evaluer_action,
     peut_modifier_action,
@@ -57,16 +57,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     actions = avancement_des_actions(
         Action.objects.select_related("pilote").with_en_retard().ordre_code(), campagne
     )
-    axes = list(
-        Axe.objects.du_projet(projet).prefetch_related(
-            Prefetch(
-                "objectifs",
-                queryset=Objectif.objects.order_by("numero", "pk").prefetch_related(
-                    Prefetch("actions", queryset=actions)
-                ),
-            )
-        )
-    )
+    axes = list(Axe.objects.du_projet(projet).pour_plan(actions))
     par_axe = avancement(projet, campagne, par=("axe_numero",))
     par_objectif = avancement(projet, campagne, par=("axe_numero", "objectif_numero"))
     vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
@@ -211,9 +202,7 @@ def _get_action_for_user(request: HttpRequest, pk: int) -> Action:
     groups that view actions, and the pilote who edits it even outside them (403)."""
     projet = get_projet_courant(request)
     action = get_object_or_404(Action.objects.pour_fiche().du_projet(projet), pk=pk)
-    user = request.user
-    if not (user.has_perm("actions.view_action") or peut_modifier_action(user, action)):
-        raise PermissionDenied
+    exiger_lecture_action(request.user, action)
     return action
 
 

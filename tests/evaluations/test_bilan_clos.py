@@ -164,7 +164,7 @@ def test_an_evaluation_saved_while_the_review_closes_is_refused(client, agent, b
     )
     ouverte = Campagne.objects.get(pk=campagne.pk)
     ouverte.statut, ouverte.closed_at = StatutCampagne.OUVERTE, None  # as the view first saw it
-    with mock.patch("evaluations.views.evaluation._get_campagne_for_user", return_value=ouverte):
+    with mock.patch("evaluations.views.evaluation._get_campagne_du_projet", return_value=ouverte):
         reponse = client.post(url, donnees)
     assert reponse.status_code == 403
     assert Evaluation.objects.get(campagne=campagne, action=bilan["seule"]).appreciation == ""
@@ -192,3 +192,73 @@ def test_an_indicator_deleted_in_an_open_review_takes_its_measures(bilan):
     indicateur.delete()
     assert not Mesure.objects.filter(evaluation__campagne=ouverte).exists()
     assert not Indicateur.objects.filter(pk=indicateur.pk).exists()
+
+
+# --- The admin cannot change a closed review either --------------------------------------
+
+
+def test_the_admin_refuses_to_change_or_delete_a_closed_review(client, administrateur, bilan):
+    campagne = bilan["campagne"]
+    client.force_login(administrateur)  # a superuser
+    assert administrateur.is_superuser
+    change = reverse("admin:evaluations_campagne_change", args=[campagne.pk])
+    reponse = client.post(change, {"synthese": "Réécrite", "version": campagne.version})
+    assert reponse.status_code == 403
+    suppression = reverse("admin:evaluations_campagne_delete", args=[campagne.pk])
+    assert client.post(suppression, {"post": "yes"}).status_code == 403
+    campagne.refresh_from_db()
+    assert campagne.est_close and campagne.synthese == ""
+
+
+def test_the_admin_refuses_to_change_the_meeting_of_a_closed_review(client, administrateur, bilan):
+    reunion = bilan["reunion"]
+    client.force_login(administrateur)
+    change = reverse("admin:evaluations_reunion_change", args=[reunion.pk])
+    assert client.post(change, {"intitule": "Autre", "version": reunion.version}).status_code == 403
+    reunion.refresh_from_db()
+    assert reunion.intitule == "Réunion partenariale du bilan 2024"
+
+
+def test_the_admin_refuses_to_attach_a_meeting_to_a_closed_review(client, administrateur, bilan):
+    reunion = ReunionFactory(projet=bilan["campagne"].projet, type=TypeReunion.COMITE_PILOTAGE)
+    client.force_login(administrateur)
+    change = reverse("admin:evaluations_reunion_change", args=[reunion.pk])
+    donnees = {
+        "projet": reunion.projet_id,
+        "campagne": bilan["campagne"].pk,
+        "type": TypeReunion.BILAN_ANNUEL,
+        "date": "2025-02-05",
+        "intitule": "Seconde réunion",
+        "lieu": "",
+        "compte_rendu": "",
+        "version": reunion.version,
+        **{champ: "1" for champ in Reunion.CATEGORIES},
+    }
+    reponse = client.post(change, donnees)
+    assert reponse.status_code == 200
+    assert "Ce bilan est clos : on ne peut plus y rattacher de réunion." in reponse.content.decode()
+    reunion.refresh_from_db()
+    assert reunion.campagne_id is None
+
+
+def test_the_admin_closes_a_review_with_its_snapshot(client, administrateur, bilan):
+    ouverte = CampagneFactory(projet=bilan["campagne"].projet, annee=2025)
+    client.force_login(administrateur)
+    client.post(
+        reverse("admin:evaluations_campagne_changelist"),
+        {"action": "clore", "_selected_action": [ouverte.pk]},
+    )
+    ouverte.refresh_from_db()
+    assert ouverte.est_close
+    assert ouverte.evaluations.filter(numero_axe=1).count() == 2
+
+
+def test_the_admin_lists_the_row_of_a_fiche_deleted_before_the_snapshots(
+    client, administrateur, bilan
+):
+    """The migration keeps, detached, the row of a fiche deleted before it ran."""
+    Evaluation.objects.filter(action=bilan["seule"]).update(action=None)
+    client.force_login(administrateur)
+    reponse = client.get(reverse("admin:evaluations_evaluation_changelist"))
+    assert reponse.status_code == 200
+    assert "Guide des services" in reponse.content.decode()
