@@ -17,8 +17,12 @@ from actions.models import (
     PublicCible,
 )
 from actions.resources import ActionResource, IndicateurResource, PartenaireResource
-from axes.admin import HistoriqueAdmin, ImportExportAdmin, choix_utilisateurs
-from projet_social.admin import VersionedAdminMixin
+from projet_social.admin import (
+    HistoriqueAdmin,
+    ImportExportAdmin,
+    VersionedAdminMixin,
+    choix_utilisateurs,
+)
 from projet_social.utilisateurs import nom_affiche
 
 CODE_ACTION = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)\s*$")

@@ -18,7 +18,8 @@ from import_export.widgets import ForeignKeyWidget
 from actions.enums import Priorite, StatutAction, TypeIndicateur, TypePartenaire
 from actions.models import Action, Indicateur, Partenaire, PublicCible
 from axes.models import ProjetSocial
-from axes.resources import (
+from axes.resources import trouver_objectif
+from projet_social.resources import (
     COLONNE_PROJET,
     ChoixWidget,
     DateWidget,
@@ -31,7 +32,6 @@ from axes.resources import (
     cellule_texte,
     colonne,
     decouper_code,
-    trouver_objectif,
 )
 
 COLONNE_CODE = "Code"

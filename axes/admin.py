@@ -1,69 +1,17 @@
-"""Admin of the plan's structure, and the admin toolkit shared by the three apps."""
+"""Admin of the plan's structure: projets, axes, objectives, ABS needs."""
 
 import re
 
-from django import forms
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
-from import_export.admin import ImportExportModelAdmin
-from import_export.forms import SelectableFieldsExportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from axes.resources import AxeResource, ObjectifResource
-from projet_social.admin import VersionedAdminMixin
-from projet_social.utilisateurs import nom_affiche
+from projet_social.admin import ImportExportAdmin, VersionedAdminMixin
 
 CODE_OBJECTIF = re.compile(r"^\s*(\d+)\.(\d+)\s*$")
-
-
-class FormulaireExport(SelectableFieldsExportForm):
-    """The export form, its column checkboxes labelled by the French headers only."""
-
-    def _get_field_label(self, resource, field_name: str) -> str:
-        field = resource.fields.get(field_name)
-        return field.column_name if field is not None else field_name
-
-
-class ImportExportAdmin(ImportExportModelAdmin):
-    export_form_class = FormulaireExport
-
-
-def choix_utilisateurs(db_field, kwargs: dict) -> forms.ModelChoiceField:
-    """A select of active accounts by name.
-
-    Not an autocomplete: the autocomplete view needs the permission to view user accounts,
-    which agents do not have, and a CCAS has a few dozen accounts at most.
-    """
-    kwargs["queryset"] = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
-    field = db_field.formfield(**kwargs)
-    field.label_from_instance = nom_affiche
-    return field
-
-
-class HistoriqueAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose history is a read-only record.
-
-    Reverting from the history page is disabled: it would save a fiche without its inlines,
-    bypass the optimistic locking and, for simple-history, only needs the view permission on
-    POST; a closed campaign's evaluation could be changed through it.
-    """
-
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
-    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class AxeInline(VersionedAdminMixin, admin.TabularInline):

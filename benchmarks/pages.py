@@ -5,10 +5,10 @@ Usage: .venv/bin/python benchmarks/pages.py [--runs 30] [--sizes 40 400]
 Each size gets a fresh SQLite database in a temporary folder (or the database named by
 BENCH_DATABASE_URL, which is emptied: use a scratch database), seeded with a plan of that many
 actions (4 axes, 5 objectives each), 3 partners, 2 indicators, 3 steps, 2 budget lines and 2
-evaluations per action (a closed 2024 campaign, an open 2025 one). Pages are requested in-
-process with Django's test client, logged in as an agent, so the figure is the server's own time
-(middleware, queries, rendering), without the network. Prints one line per page and size:
-median, 90th percentile, query count.
+evaluations per action (a 2024 campaign closed with its snapshot, an open 2025 one). Pages are
+requested in-process with Django's test client, logged in as an agent, so the figure is the
+server's own time (middleware, queries, rendering), without the network. Prints one line per
+page and size: median, 90th percentile, query count.
 """
 
 import argparse
@@ -37,9 +37,6 @@ def setup_django(database_url: str) -> None:
 
 
 def seed(nombre: int):
-    from django.utils import timezone
-
-    from evaluations.enums import StatutCampagne
     from tests.actions.factories import (
         ActionFactory,
         ActionPartenaireFactory,
@@ -54,9 +51,7 @@ def seed(nombre: int):
     from tests.factories_utilisateurs import AgentFactory
 
     projet = ProjetSocialFactory()
-    c2024 = CampagneFactory(
-        projet=projet, annee=2024, statut=StatutCampagne.CLOSE, closed_at=timezone.now()
-    )
+    c2024 = CampagneFactory(projet=projet, annee=2024)  # closed once evaluated, below
     c2025 = CampagneFactory(projet=projet, annee=2025)
     agent = AgentFactory(username="bench-agent")
     pilotes = [AgentFactory() for _ in range(8)]
@@ -86,7 +81,8 @@ def seed(nombre: int):
             for indicateur in indicateurs:
                 MesureFactory(evaluation=evaluation, indicateur=indicateur)
         actions.append(action)
-    return agent, actions, c2025
+    c2024.clore(agent)  # writes its snapshot, as the review page reads it
+    return agent, actions, c2024, c2025
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, int]:
@@ -117,7 +113,9 @@ def run_size(size: int, runs: int) -> None:
 
         call_command("migrate", verbosity=0)
         call_command("flush", "--noinput", verbosity=0)
-        agent, actions, campagne = seed(size)
+        debut = time.perf_counter()
+        agent, actions, close, campagne = seed(size)
+        print(f"\n{size} actions: seeded in {time.perf_counter() - debut:.0f} s", flush=True)
         client = Client()
         client.force_login(agent)
         milieu = actions[len(actions) // 2]
@@ -128,13 +126,15 @@ def run_size(size: int, runs: int) -> None:
             "liste filtrée + recherche": reverse("actions:liste") + "?q=action&statut=en_cours",
             "fiche action": reverse("actions:detail", args=[milieu.pk]),
             "formulaire de fiche": reverse("actions:modifier", args=[milieu.pk]),
-            "page du bilan (campagne)": reverse("evaluations:campagne", args=[campagne.pk]),
+            "page du bilan ouvert": reverse("evaluations:campagne", args=[campagne.pk]),
+            "page du bilan clos": reverse("evaluations:campagne", args=[close.pk]),
+            "liste des bilans": reverse("evaluations:campagnes"),
             "formulaire d'évaluation": reverse(
                 "evaluations:evaluer", kwargs={"campagne_pk": campagne.pk, "action_pk": milieu.pk}
             ),
             "concertation": reverse("evaluations:concertation"),
         }
-        print(f"\n{size} actions ({runs} runs each)", flush=True)
+        print(f"{size} actions ({runs} runs each)", flush=True)
         for name, page_url in pages.items():
             median, p90, queries = measure(client, page_url, runs)
             print(

@@ -7,11 +7,15 @@ from django.http import HttpRequest
 
 from actions.admin import LigneDActionAdminMixin
 from actions.models import Indicateur
-from axes.admin import HistoriqueAdmin, ImportExportAdmin, choix_utilisateurs
 from evaluations.enums import StatutCampagne
 from evaluations.models import Campagne, CampagneDejaClose, Evaluation, Mesure, Reunion
 from evaluations.resources import EvaluationResource
-from projet_social.admin import VersionedAdminMixin
+from projet_social.admin import (
+    HistoriqueAdmin,
+    ImportExportAdmin,
+    VersionedAdminMixin,
+    choix_utilisateurs,
+)
 from projet_social.utilisateurs import nom_affiche
 
 

@@ -14,7 +14,9 @@ from actions.enums import StatutAction
 from actions.models import Action
 from actions.resources import COLONNE_ACTION, trouver_action
 from axes.models import ProjetSocial
-from axes.resources import (
+from evaluations.enums import Appreciation
+from evaluations.models import Campagne, Evaluation
+from projet_social.resources import (
     COLONNE_PROJET,
     ChoixWidget,
     DateWidget,
@@ -23,8 +25,6 @@ from axes.resources import (
     TexteWidget,
     colonne,
 )
-from evaluations.enums import Appreciation
-from evaluations.models import Campagne, Evaluation
 
 COLONNE_CAMPAGNE = "Campagne"
 

@@ -1,13 +1,20 @@
-"""What the admins of the three apps share about versioned objects (fiche, évaluation, bilan,
+"""What the admins of the three apps share: the export form, the read-only history, the
+select of accounts, and, about versioned objects (fiche, évaluation, bilan,
 partenaire, réunion, axe, objectif): the change form carries the version it was opened at, and
 a change form posted without it, or over a newer version, is refused with the message the
 application gives (nothing saved; the form then carries the version now saved, so saving
 again overwrites it knowingly)."""
 
+from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import SelectableFieldsExportForm
+from simple_history.admin import SimpleHistoryAdmin
 
+from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import (
     CHAMP_VERSION,
     VersionedForm,
@@ -26,9 +33,15 @@ class VersionedAdminForm(VersionedForm):
             return cleaned_data
         # The admin wraps the whole save in a transaction: on PostgreSQL the row stays locked
         # until save_versioned() bumps the version.
+        # Unordered: Meta.ordering could join a nullable relation (an evaluation's fiche),
+        # and PostgreSQL locks no row on the nullable side of an outer join.
         actuelle = (
-            type(self.instance)._base_manager.select_for_update().filter(pk=self.instance.pk)
-        ).first()
+            type(self.instance)
+            ._base_manager.select_for_update()
+            .filter(pk=self.instance.pk)
+            .order_by()
+            .first()
+        )
         if actuelle is not None and actuelle.version != ouverte:
             conflit = decrire_conflit(actuelle, ouverte, saisie=cleaned_data)
             self.data = a_la_version(self.data, actuelle.version, self.add_prefix(CHAMP_VERSION))
@@ -63,3 +76,48 @@ class VersionedAdminMixin:
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         obj._history_user = request.user
         obj.save_versioned(form.version_ouverte)
+
+
+class FormulaireExport(SelectableFieldsExportForm):
+    """The export form, its column checkboxes labelled by the French headers only."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field is not None else field_name
+
+
+class ImportExportAdmin(ImportExportModelAdmin):
+    export_form_class = FormulaireExport
+
+
+def choix_utilisateurs(db_field, kwargs: dict) -> forms.ModelChoiceField:
+    """A select of active accounts by name.
+
+    Not an autocomplete: the autocomplete view needs the permission to view user accounts,
+    which agents do not have, and a CCAS has a few dozen accounts at most.
+    """
+    kwargs["queryset"] = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+    field = db_field.formfield(**kwargs)
+    field.label_from_instance = nom_affiche
+    return field
+
+
+class HistoriqueAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history is a read-only record.
+
+    Reverting from the history page is disabled: it would save a fiche without its inlines,
+    bypass the optimistic locking and, for simple-history, only needs the view permission on
+    POST; a closed campaign's evaluation could be changed through it.
+    """
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

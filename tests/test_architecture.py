@@ -55,6 +55,56 @@ def test_the_check_sees_a_forbidden_import(tmp_path, monkeypatch):
     assert _violations() == ["axes/x.py:2 imports evaluations.models"]
 
 
+def _graphe_des_modules() -> dict[str, set[str]]:
+    """{module: modules of the project it imports}, migrations left out."""
+    modules = {}
+    for paquet in (*COUCHES, "projet_social"):
+        for fichier in (RACINE / paquet).rglob("*.py"):
+            if "migrations" in fichier.parts:
+                continue
+            nom = ".".join(fichier.relative_to(RACINE).with_suffix("").parts)
+            modules[nom.removesuffix(".__init__")] = fichier
+    graphe = {}
+    for nom, fichier in modules.items():
+        cibles = set()
+        for _, importe in _imports(fichier):
+            # "from a.b import c" may name the module a.b.c or a name of a.b.
+            while importe and importe not in modules:
+                importe = importe.rpartition(".")[0]
+            if importe and importe != nom:
+                cibles.add(importe)
+        graphe[nom] = cibles
+    return graphe
+
+
+def test_no_import_cycle_between_modules():
+    graphe = _graphe_des_modules()
+    etat: dict[str, int] = {}
+    cycles = []
+
+    def visiter(module: str, chemin: list[str]) -> None:
+        etat[module] = 1
+        for suivant in sorted(graphe[module]):
+            if etat.get(suivant) == 1:
+                cycles.append(" -> ".join([*chemin[chemin.index(suivant) :], suivant]))
+            elif suivant not in etat:
+                visiter(suivant, [*chemin, suivant])
+        etat[module] = 2
+
+    for module in sorted(graphe):
+        if module not in etat:
+            visiter(module, [module])
+    assert cycles == []
+
+
+def test_the_floor_never_imports_the_roof():
+    """projet_social's shared modules (imported by the apps) import no module of the roof."""
+    graphe = _graphe_des_modules()
+    plancher = [m for m in graphe if m.startswith("projet_social") and not m.startswith(TOIT)]
+    for module in plancher:
+        assert not [c for c in graphe[module] if c.startswith(TOIT)], module
+
+
 @pytest.mark.parametrize("app", list(COUCHES))
 def test_migrations_depend_one_way(app):
     from django.db.migrations.loader import MigrationLoader

@@ -3,11 +3,17 @@ publics and besoins, a meeting's axes and partners): the records written before 
 current items, so that the first save after them does not show every item as just added."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from evaluations.models import ActionDecidee
+from tests.actions.factories import ActionFactory
+from tests.evaluations.factories import CampagneFactory
 
 AVANT = [("axes", "0001_initial"), ("actions", "0001_initial"), ("evaluations", "0001_initial")]
 APRES = [
@@ -97,3 +103,34 @@ def test_records_written_before_get_the_current_items():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_made_before_keeps_the_actions_its_reviews_decided(projet, objectif):
+    """Databases made before the apps depended one way have ``campagne_origine_id`` on the
+    fiche (and its history): the snapshot migration copies it to ActionDecidee, then drops
+    the column, on SQLite (table rebuilt) as on PostgreSQL."""
+    decidee, autre = ActionFactory(objectif=objectif), ActionFactory(objectif=objectif)
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    tables = ("actions_action", "actions_historicalaction")
+    with connection.schema_editor() as editor:
+        for table in tables:
+            editor.execute(f"ALTER TABLE {table} ADD COLUMN campagne_origine_id bigint NULL")
+    with connection.cursor() as curseur:
+        curseur.execute(
+            "UPDATE actions_action SET campagne_origine_id = %s WHERE id = %s",
+            [campagne.pk, decidee.pk],
+        )
+    migration = importlib.import_module("evaluations.migrations.0003_instantane_des_bilans_clos")
+    with connection.schema_editor() as editor:
+        migration.reprendre_campagne_origine(django_apps, editor)
+
+    assert list(ActionDecidee.objects.values_list("action_id", "campagne_id")) == [
+        (decidee.pk, campagne.pk)
+    ]
+    with connection.cursor() as curseur:
+        for table in tables:
+            colonnes = connection.introspection.get_table_description(curseur, table)
+            assert "campagne_origine_id" not in [colonne.name for colonne in colonnes]
+    # The rebuilt tables keep their rows and their links.
+    assert {a.pk for a in objectif.actions.all()} == {decidee.pk, autre.pk}
