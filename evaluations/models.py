@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -51,6 +51,20 @@ class Avancement:
     evaluees: int
     comptees: int
     campagne: "Campagne | None"
+
+    @classmethod
+    def combiner(cls, parts, campagne: "Campagne | None") -> "Avancement":
+        """The progress of a whole from its parts' (each action weighs the same: the mean
+        of the parts weighted by the actions they count)."""
+        parts = list(parts)
+        comptees = sum(part.comptees for part in parts)
+        somme = sum(part.moyenne * part.comptees for part in parts if part.moyenne is not None)
+        return cls(
+            moyenne=somme / comptees if comptees else None,
+            evaluees=sum(part.evaluees for part in parts),
+            comptees=comptees,
+            campagne=campagne,
+        )
 
     @property
     def en_cours_de_saisie(self) -> bool:
@@ -305,13 +319,23 @@ def avancement_des_actions(actions, campagne: "Campagne | None"):
     """``actions`` annotated with where each stands in ``campagne`` (the latest review of a
     screen; None before any review): see ``Campagne.avancement_des_actions``."""
     if campagne is not None and campagne.est_close:
-        ligne = Evaluation.objects.filter(campagne=campagne, action=OuterRef("pk"))
+        # The closed review's row of each action, joined (one at most: unique constraint).
+        actions = actions.alias(
+            ligne_du_bilan=FilteredRelation(
+                "evaluations", condition=Q(evaluations__campagne=campagne)
+            )
+        )
         return actions.annotate(
-            avancement=Subquery(ligne.values("avancement")[:1]),
-            avancement_annee=Subquery(ligne.values("avancement_annee")[:1]),
-            statut_bilan=Subquery(ligne.values("statut_bilan")[:1]),
-            evaluee=Exists(ligne.exclude(appreciation="")),
-            dans_bilan=Exists(ligne),
+            avancement=F("ligne_du_bilan__avancement"),
+            avancement_annee=F("ligne_du_bilan__avancement_annee"),
+            statut_bilan=F("ligne_du_bilan__statut_bilan"),
+            evaluee=Case(
+                When(ligne_du_bilan__appreciation__in=Appreciation.values, then=Value(True)),
+                default=Value(False),
+            ),
+            dans_bilan=Case(
+                When(ligne_du_bilan__pk__isnull=False, then=Value(True)), default=Value(False)
+            ),
         )
     return avancement_sans_cloture(actions, campagne)
 
@@ -334,19 +358,38 @@ def avancement(projet, campagne: "Campagne | None", par: tuple[str, ...] = ()):
     return _agreger(lignes, campagne, par)
 
 
+def avancements(projet, campagne: "Campagne | None"):
+    """(projet, {axe number: …}, {(axe, objective): …}): the progress at the three levels of
+    a screen in one query (per objective; axes and projet combine their objectives)."""
+    par_objectif = avancement(projet, campagne, par=("axe_numero", "objectif_numero"))
+    objectifs_par_axe: dict[int, list[Avancement]] = {}
+    for (axe, _), part in par_objectif.items():
+        objectifs_par_axe.setdefault(axe, []).append(part)
+    par_axe = {
+        axe: Avancement.combiner(parts, campagne) for axe, parts in objectifs_par_axe.items()
+    }
+    return Avancement.combiner(par_axe.values(), campagne), par_axe, par_objectif
+
+
 def avancement_sans_cloture(actions, campagne: "Campagne | None"):
     """The progress rule computed from the evaluations (an open review, or the closing that
     writes it down): see ``Campagne.avancement_des_actions``. Without a review, a réalisée
-    action counts 100 and any other 0."""
+    action counts 100 and any other 0.
+
+    One LEFT JOIN to the action's evaluation in the review (unique per action) and one
+    correlated subquery for each of the carried-forward figure and its year; the steps are
+    aliases, inlined once each, not selected."""
+    entier = models.IntegerField()
     if campagne is None:
-        taux_bilan = Value(None, output_field=models.IntegerField())
-        statut_bilan = F("statut")
-        report = report_annee = Value(None, output_field=models.IntegerField())
+        evaluee = Q(pk__in=[])
+        actions = actions.alias(
+            taux_bilan=Value(None, output_field=entier),
+            statut_bilan_calcule=F("statut"),
+            report=Value(None, output_field=entier),
+            report_annee=Value(None, output_field=entier),
+        )
         annee = None
     else:
-        ici = Evaluation.objects.filter(campagne=campagne, action=OuterRef("pk")).exclude(
-            appreciation=""
-        )
         close = Q(campagne__statut=StatutCampagne.CLOSE)
         anterieures = (
             Evaluation.objects.filter(
@@ -354,30 +397,44 @@ def avancement_sans_cloture(actions, campagne: "Campagne | None"):
                 campagne__projet_id=campagne.projet_id,
                 campagne__annee__lt=campagne.annee,
             )
-            .filter((close & Q(avancement_annee__isnull=False)) | (~close & ~Q(appreciation="")))
-            .annotate(
-                valeur=Case(When(close, then=F("avancement")), default=F("taux_realisation")),
-                annee_valeur=Case(
-                    When(close, then=F("avancement_annee")), default=F("campagne__annee")
-                ),
+            .filter(
+                (close & Q(avancement_annee__isnull=False))
+                | (~close & Q(appreciation__in=Appreciation.values))
             )
             .order_by("-campagne__annee", "-pk")
         )
-        taux_bilan = Subquery(ici.values("taux_realisation")[:1])
-        statut_bilan = Coalesce(Subquery(ici.values("statut")[:1]), F("statut"))
-        report = Subquery(anterieures.values("valeur")[:1])
-        report_annee = Subquery(anterieures.values("annee_valeur")[:1])
+        evaluee = Q(evaluation_du_bilan__appreciation__in=Appreciation.values)
+        actions = actions.alias(
+            evaluation_du_bilan=FilteredRelation(
+                "evaluations", condition=Q(evaluations__campagne=campagne)
+            ),
+            taux_bilan=F("evaluation_du_bilan__taux_realisation"),
+            statut_bilan_calcule=Case(
+                When(evaluee, then=F("evaluation_du_bilan__statut")), default=F("statut")
+            ),
+            report=Subquery(
+                anterieures.annotate(
+                    valeur=Case(When(close, then=F("avancement")), default=F("taux_realisation"))
+                ).values("valeur")[:1],
+                output_field=entier,
+            ),
+            report_annee=Subquery(
+                anterieures.annotate(
+                    annee_valeur=Case(
+                        When(close, then=F("avancement_annee")), default=F("campagne__annee")
+                    )
+                ).values("annee_valeur")[:1],
+                output_field=entier,
+            ),
+        )
         annee = campagne.annee
-    entier = models.IntegerField()
-    actions = actions.annotate(
-        taux_bilan=taux_bilan, statut_bilan=statut_bilan, report=report, report_annee=report_annee
-    )
-    abandonnee = Q(statut_bilan=StatutAction.ABANDONNEE)
-    evaluee = Q(taux_bilan__isnull=False)
+    abandonnee = Q(statut_bilan_calcule=StatutAction.ABANDONNEE)
+    realisee = Q(statut_bilan_calcule=StatutAction.REALISEE)
     return actions.annotate(
+        statut_bilan=F("statut_bilan_calcule"),
         avancement=Case(
             When(abandonnee, then=Value(None)),
-            When(statut_bilan=StatutAction.REALISEE, then=Value(100)),
+            When(realisee, then=Value(100)),
             When(evaluee, then=F("taux_bilan")),
             default=Coalesce(F("report"), Value(0)),
             output_field=entier,
@@ -385,7 +442,7 @@ def avancement_sans_cloture(actions, campagne: "Campagne | None"):
         avancement_annee=Case(
             When(abandonnee, then=Value(None)),
             When(evaluee, then=Value(annee)),
-            When(statut_bilan=StatutAction.REALISEE, then=Value(None)),
+            When(realisee, then=Value(None)),
             default=F("report_annee"),
             output_field=entier,
         ),

@@ -259,9 +259,11 @@ class AxeDuBilan:
         return f"Axe {self.numero} : {self.intitule}"
 
 
-def axes_du_bilan(campagne: Campagne, lignes: list[LigneBilan]) -> list[AxeDuBilan]:
-    """The axes of the review's lines, each with its progress (one query)."""
-    par_axe = campagne.avancement_par_axe()
+def axes_du_bilan(
+    campagne: Campagne, lignes: list[LigneBilan], par_axe: dict[int, Avancement]
+) -> list[AxeDuBilan]:
+    """The axes of the review's lines (as they were at the closing for a closed review),
+    each with its progress from ``par_axe`` (``Campagne.avancement_par_axe``)."""
     axes = {}
     for ligne in lignes:
         if ligne.numero_axe not in axes:

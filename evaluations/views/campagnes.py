@@ -19,7 +19,7 @@ from evaluations.forms.campagnes import (
     CampagneOuvertureForm,
     FiltreBilanForm,
 )
-from evaluations.models import ActionDecidee, Campagne, CampagneDejaClose, Reunion
+from evaluations.models import ActionDecidee, Avancement, Campagne, CampagneDejaClose, Reunion
 from evaluations.services import (
     Etat,
     axes_du_bilan,
@@ -75,8 +75,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     projet = get_projet_courant(request)
     user = request.user
     lignes = lignes_du_bilan(campagne)
-    total = campagne.avancement()
-    axes_bilan = axes_du_bilan(campagne, lignes)
+    par_axe = campagne.avancement_par_axe()
+    total = Avancement.combiner(par_axe.values(), campagne)  # one query for both
+    axes_bilan = axes_du_bilan(campagne, lignes, par_axe)
     ouverte = not campagne.est_close
     for ligne in lignes:
         ligne.peut_evaluer = ouverte and peut_evaluer_action(user, ligne)

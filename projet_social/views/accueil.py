@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from actions.enums import StatutAction
 from actions.models import Action
 from axes.models import Axe
-from evaluations.models import Avancement, Campagne, avancement
+from evaluations.models import Avancement, Campagne, avancements
 from projet_social.permissions import projet_courant_ou_none
 
 logger = logging.getLogger(__name__)
@@ -47,14 +47,14 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
                 nb_actions=Count("objectifs__actions", distinct=True)
             )
         )
-        par_axe = avancement(projet, campagne, par=("axe_numero",))
+        total, par_axe, _ = avancements(projet, campagne)
         vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
         for axe in axes:
             axe.avancement = par_axe.get(axe.numero, vide)
         context.update(
             campagne=campagne,
             axes=axes,
-            avancement=avancement(projet, campagne),
+            avancement=total,
             nb_actions=sum(par_statut.values()),
             par_statut=[
                 (StatutAction(statut).label, statut, n) for statut, n in par_statut.items()

@@ -21,6 +21,7 @@ from evaluations.models import (
     Evaluation,
     avancement,
     avancement_des_actions,
+    avancements,
 )
 from evaluations.services import origine_avancement
 from projet_social.permissions import (
@@ -58,8 +59,7 @@ def plan(request: HttpRequest) -> HttpResponse:
         Action.objects.select_related("pilote").with_en_retard().ordre_code(), campagne
     )
     axes = list(Axe.objects.du_projet(projet).pour_plan(actions))
-    par_axe = avancement(projet, campagne, par=("axe_numero",))
-    par_objectif = avancement(projet, campagne, par=("axe_numero", "objectif_numero"))
+    total, par_axe, par_objectif = avancements(projet, campagne)
     vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
     for axe in axes:
         axe.avancement = par_axe.get(axe.numero, vide)
@@ -76,7 +76,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             "projet": projet,
             "campagne": campagne,
             "axes": axes,
-            "avancement": avancement(projet, campagne),
+            "avancement": total,
         },
     )
 

@@ -809,13 +809,13 @@ def test_query_count_of_an_open_campaign_does_not_grow(
     _seed(objectif1, objectif2, campagne, 3, depart=1)
     # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its
     # evaluations, 8 the actions (with objective, axe, pilote) and their avancement,
-    # 9 the projet's avancement, 10 the avancement per axe, 11 campaign history (with its
-    # users), 12 réunions, 13 their partners (a closed review reads the partners its
+    # 9 the avancement per axe (the projet's combines it), 10 campaign history (with its
+    # users), 11 réunions, 12 their partners (a closed review reads the partners its
     # closing recorded instead)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(url("campagne", campagne), {"non_evaluees": "on"})
     _seed(objectif1, objectif2, campagne, 27, depart=10)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url("campagne", campagne), {"non_evaluees": "on"})
     assert response.context["nb_lignes"] == 30
 
@@ -828,14 +828,14 @@ def test_query_count_of_a_closed_campaign_does_not_grow(
     _seed(objectif1, objectif2, campagne, 3, depart=1)
     fermer(campagne)
     # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its rows
-    # (the fiches as they were at the closing), 8 the projet's avancement, 9 the avancement
-    # per axe (both from those rows), 10 campaign history (with its users), 11 réunions
-    with django_assert_num_queries(11):
+    # (the fiches as they were at the closing), 8 the avancement per axe (from those rows;
+    # the projet's combines it), 9 campaign history (with its users), 10 réunions
+    with django_assert_num_queries(10):
         client.get(url("campagne", campagne))
     campagne.rouvrir(agent)
     _seed(objectif1, objectif2, campagne, 27, depart=10)
     fermer(campagne)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(url("campagne", campagne))
     assert response.context["nb_lignes"] == 30
 
