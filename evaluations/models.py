@@ -218,28 +218,39 @@ class Campagne(VersionedModel):
             self._change_reason = "Clôture du bilan"
             self.save()
 
-    def figer(self, par) -> None:
-        """Write the snapshot (see ``clore``), in the caller's transaction."""
-        manquantes = [
+    def preparer_evaluations(self, par, *, abandonnees: bool = False, raison: str = "") -> int:
+        """Create an empty evaluation (no appréciation, the fiche's statut, taux 0, or 100
+        for a réalisée fiche) for every action of the projet that has none in this review,
+        abandoned ones only when ``abandonnees`` (the closing gives every action a row);
+        each gets its history row. Returns how many were created."""
+        actions = Action.objects.du_projet(self.projet_id).exclude(evaluations__campagne=self)
+        if not abandonnees:
+            actions = actions.exclude(statut=StatutAction.ABANDONNEE)
+        evaluations = [
             Evaluation(
                 campagne=self,
                 action_id=pk,
                 statut=statut,
                 taux_realisation=100 if statut == StatutAction.REALISEE else 0,
             )
-            for pk, statut in Action.objects.du_projet(self.projet_id)
-            .exclude(evaluations__campagne=self)
-            .order_by("pk")
-            .values_list("pk", "statut")
+            for pk, statut in actions.order_by("pk").values_list("pk", "statut")
         ]
-        if manquantes:
-            bulk_create_with_history(
-                manquantes,
-                Evaluation,
-                batch_size=500,
-                default_user=par,
-                default_change_reason=f"Clôture du {self} : action non évaluée",
-            )
+        with transaction.atomic():
+            if evaluations:
+                bulk_create_with_history(
+                    evaluations,
+                    Evaluation,
+                    batch_size=500,
+                    default_user=par,
+                    default_change_reason=raison or f"Préparation du {self}",
+                )
+        return len(evaluations)
+
+    def figer(self, par) -> None:
+        """Write the snapshot (see ``clore``), in the caller's transaction."""
+        self.preparer_evaluations(
+            par, abandonnees=True, raison=f"Clôture du {self} : action non évaluée"
+        )
         self._ecrire_instantane()
 
     def _ecrire_instantane(self) -> None:

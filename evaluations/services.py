@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from simple_history.utils import bulk_create_with_history
 
 from actions.enums import StatutAction
 from actions.models import ORDRE_CODE, Action
@@ -20,44 +19,6 @@ from evaluations.models import ActionDecidee, Avancement, Campagne, Evaluation
 from projet_social.utilisateurs import nom_affiche
 
 # --- Opening and preparing -----------------------------------------------------------------
-
-
-def actions_sans_evaluation(campagne: Campagne):
-    """The projet's actions, not abandoned, that have no evaluation in ``campagne`` yet."""
-    return (
-        Action.objects.du_projet(campagne.projet_id)
-        .exclude(statut=StatutAction.ABANDONNEE)
-        .exclude(evaluations__campagne=campagne)
-    )
-
-
-def preparer_evaluations(campagne: Campagne, user: AbstractBaseUser | None = None) -> int:
-    """Create an empty evaluation (no appréciation, the fiche's statut, taux 0 or 100 for a
-    réalisée one) for every
-    action of the projet that is not abandoned and has none in ``campagne``; each gets its
-    history row. Returns how many were created."""
-    with transaction.atomic():
-        evaluations = [
-            Evaluation(
-                campagne=campagne,
-                action_id=action_id,
-                statut=statut,
-                taux_realisation=100 if statut == StatutAction.REALISEE else 0,
-                appreciation="",
-            )
-            for action_id, statut in actions_sans_evaluation(campagne)
-            .order_by("pk")
-            .values_list("pk", "statut")
-        ]
-        if evaluations:
-            bulk_create_with_history(
-                evaluations,
-                Evaluation,
-                batch_size=500,
-                default_user=user,
-                default_change_reason=f"Préparation du {campagne}",
-            )
-    return len(evaluations)
 
 
 def ouvrir_campagne(
@@ -70,7 +31,7 @@ def ouvrir_campagne(
         campagne = Campagne(projet=projet, annee=annee, statut=StatutCampagne.OUVERTE)
         campagne._change_reason = "Ouverture du bilan"
         campagne.save()
-        nombre = preparer_evaluations(campagne, user)
+        nombre = campagne.preparer_evaluations(user)
     return campagne, nombre
 
 

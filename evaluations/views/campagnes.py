@@ -26,7 +26,6 @@ from evaluations.services import (
     decisions,
     lignes_du_bilan,
     ouvrir_campagne,
-    preparer_evaluations,
 )
 from projet_social.permissions import (
     exiger,
@@ -176,7 +175,7 @@ def _preparer(request: HttpRequest, valeur: str) -> HttpResponse:
     with transaction.atomic():
         campagne = _get_campagne_du_projet(request, int(valeur), verrou=True)
         exiger_campagne_ouverte(campagne)
-        nombre = preparer_evaluations(campagne, request.user)
+        nombre = campagne.preparer_evaluations(request.user)
     if nombre:
         messages.success(
             request,
