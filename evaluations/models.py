@@ -211,12 +211,15 @@ class Campagne(VersionedModel):
             verrouillee = Campagne.objects.select_for_update().get(pk=self.pk)
             if verrouillee.est_close:
                 raise CampagneDejaClose(verrouillee)
-            self.figer(par)
-            self.statut = StatutCampagne.CLOSE
-            self.closed_at = timezone.now()
-            self.version = verrouillee.version + 1
-            self._change_reason = "Clôture du bilan"
-            self.save()
+            verrouillee.figer(par)
+            # The locked row, not this object: a synthèse saved since it was read is kept.
+            verrouillee.statut = StatutCampagne.CLOSE
+            verrouillee.closed_at = timezone.now()
+            verrouillee.version += 1
+            verrouillee._change_reason = "Clôture du bilan"
+            verrouillee._history_user = par
+            verrouillee.save()
+        self.refresh_from_db()
 
     def preparer_evaluations(self, par, *, abandonnees: bool = False, raison: str = "") -> int:
         """Create an empty evaluation (no appréciation, the fiche's statut, taux 0, or 100
@@ -292,11 +295,13 @@ class Campagne(VersionedModel):
             )
 
     def rouvrir(self, par) -> None:
-        """Reopen a closed review (administrators): a recorded act that clears its snapshot;
-        rows left by fiches deleted while it was closed go. Closing again writes it anew."""
+        """Reopen a closed review (administrators): a recorded act that clears its snapshot.
+        Rows and measures that lost their fiche or indicator while it was closed go (an open
+        review shows today's fiches). Closing again writes the snapshot anew."""
         with transaction.atomic():
             verrouillee = Campagne.objects.select_for_update().get(pk=self.pk)
             if not verrouillee.est_close:
+                self.refresh_from_db()
                 return
             self.evaluations.filter(action__isnull=True).delete()
             self.evaluations.update(
@@ -313,11 +318,13 @@ class Campagne(VersionedModel):
                 }
             )
             self.reunions.update(partenaires_cloture=[], axes_cloture=[])
-            self.statut = StatutCampagne.OUVERTE
-            self.closed_at = None
-            self.version = verrouillee.version + 1
-            self._change_reason = f"Réouverture par {nom_affiche(par)}"
-            self.save()
+            verrouillee.statut = StatutCampagne.OUVERTE
+            verrouillee.closed_at = None
+            verrouillee.version += 1
+            verrouillee._change_reason = f"Réouverture par {nom_affiche(par)}"
+            verrouillee._history_user = par
+            verrouillee.save()
+        self.refresh_from_db()
 
 
 class CampagneDejaClose(Exception):

@@ -262,3 +262,18 @@ def test_the_admin_lists_the_row_of_a_fiche_deleted_before_the_snapshots(
     reponse = client.get(reverse("admin:evaluations_evaluation_changelist"))
     assert reponse.status_code == 200
     assert "Guide des services" in reponse.content.decode()
+
+
+def test_closing_keeps_what_was_saved_since_the_review_was_read(administrateur, projet):
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    lue = Campagne.objects.get(pk=campagne.pk)  # the page that closes it was opened here
+    Campagne.objects.filter(pk=campagne.pk).update(synthese="Écrite entre-temps", version=2)
+    lue.clore(administrateur)
+    campagne.refresh_from_db()
+    assert (campagne.statut, campagne.synthese, campagne.version) == (
+        StatutCampagne.CLOSE,
+        "Écrite entre-temps",
+        3,
+    )
+    assert campagne.history.first().history_user == administrateur
+    assert lue.est_close and lue.synthese == "Écrite entre-temps"
