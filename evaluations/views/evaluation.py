@@ -131,14 +131,19 @@ class Navigation:
 
 
 def _navigation(campagne: Campagne, action: Action) -> Navigation:
-    """The previous and next fiches (as on the fiche page), and the next action still to
-    evaluate in code order after this one, then from the start: not evaluated in the campaign
-    and not abandoned (the campaign page's « à évaluer »)."""
-    actions = Action.objects.du_projet(campagne.projet_id)
-    navigation = Navigation()
-    navigation.precedente, navigation.suivante = actions.voisines(action)
+    """The previous and next fiches (as on the fiche page, two queries) and the next action
+    still to evaluate (one query)."""
+    precedente, suivante = Action.objects.du_projet(campagne.projet_id).voisines(action)
+    return Navigation(precedente, suivante, _prochaine_a_evaluer(campagne, action))
+
+
+def _prochaine_a_evaluer(campagne: Campagne, action: Action) -> Action | None:
+    """The next action still to evaluate in code order after this one, then from the start:
+    not evaluated in the campaign and not abandoned (the campaign page's « à évaluer »)."""
     restantes = list(
-        avancement_des_actions(actions.exclude(pk=action.pk), campagne)
+        avancement_des_actions(
+            Action.objects.du_projet(campagne.projet_id).exclude(pk=action.pk), campagne
+        )
         .filter(evaluee=False)
         .exclude(statut_bilan=StatutAction.ABANDONNEE)
         .select_related("objectif__axe")
@@ -149,8 +154,7 @@ def _navigation(campagne: Campagne, action: Action) -> Navigation:
     apres = [
         a for a in restantes if (a.objectif.axe.numero, a.objectif.numero, a.numero, a.pk) > ici
     ]
-    navigation.a_evaluer = (apres or restantes or [None])[0]
-    return navigation
+    return (apres or restantes or [None])[0]
 
 
 @dataclass
@@ -303,7 +307,7 @@ def evaluer(request: HttpRequest, campagne_pk: int, action_pk: int) -> HttpRespo
     messages.success(request, "Évaluation enregistrée.")
     if request.POST.get("apres") != "suivante":
         return redirect("evaluations:evaluer", campagne_pk=campagne.pk, action_pk=action.pk)
-    suivante = _navigation(campagne, action).a_evaluer
+    suivante = _prochaine_a_evaluer(campagne, action)
     if suivante is None:
         messages.success(request, f"Toutes les actions du {campagne} sont évaluées.")
         return redirect("evaluations:campagne", pk=campagne.pk)
