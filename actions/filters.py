@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from actions.enums import Priorite, StatutAction
 from actions.models import ActionPartenaire, Indicateur, Partenaire, PublicCible
-from axes.models import Axe, Objectif
+from axes.models import Axe, BesoinSocial, Objectif
 from projet_social.search import filtrer_texte
 
 CHAMPS_RECHERCHE = [
@@ -68,6 +68,12 @@ class ActionFilter(django_filters.FilterSet):
         method="filtrer_public",
         empty_label="Tous",
     )
+    besoin = django_filters.ModelChoiceFilter(
+        label="Besoin (ABS)",
+        field_name="besoins",
+        queryset=BesoinSocial.objects.none(),
+        empty_label="Tous",
+    )
     en_retard = CaseACocher(label="En retard", method="filtrer_en_retard")
     sans_pilote = CaseACocher(label="Sans pilote", field_name="pilote", lookup_expr="isnull")
     sans_indicateur = CaseACocher(label="Sans indicateur", method="filtrer_sans_indicateur")
@@ -96,6 +102,10 @@ class ActionFilter(django_filters.FilterSet):
             Exists(ActionPartenaire.objects.filter(partenaire=OuterRef("pk"), action__in=actions))
         )
         filters["public"].queryset = PublicCible.objects.all()
+        filters["besoin"].queryset = BesoinSocial.objects.du_projet(projet).order_by(
+            "thematique", "pk"
+        )
+        filters["besoin"].field.label_from_instance = lambda besoin: besoin.thematique
 
     def filtrer_recherche(self, queryset, name, value):
         return filtrer_texte(queryset, value, CHAMPS_RECHERCHE)
@@ -117,7 +127,7 @@ class ActionFilter(django_filters.FilterSet):
     def filtrer_sans_indicateur(self, queryset, name, value):
         return queryset.filter(~Exists(Indicateur.objects.filter(action=OuterRef("pk"))))
 
-    LISTES = ("axe", "objectif", "priorite", "pilote", "service", "partenaire", "public")
+    LISTES = ("axe", "objectif", "priorite", "pilote", "service", "partenaire", "public", "besoin")
     CASES = ("en_retard", "sans_pilote", "sans_indicateur")
 
     @property

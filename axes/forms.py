@@ -3,7 +3,7 @@
 from django import forms
 from django.core.validators import MinValueValidator
 
-from axes.models import Axe, Objectif, ProjetSocial
+from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from projet_social.contraintes import message_contrainte
 from projet_social.versioning import VersionedForm
 
@@ -92,3 +92,22 @@ class ObjectifForm(VersionedForm):
                     ),
                 )
         return cleaned
+
+
+class BesoinSocialForm(forms.ModelForm):
+    """A need found by the analysis of social needs (ABS) of the current projet."""
+
+    class Meta:
+        model = BesoinSocial
+        fields = ["thematique", "constat", "chiffre_cle", "source"]
+        widgets = {"constat": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "thematique": "Par exemple « Isolement des personnes âgées ».",
+            "constat": "Ce que l'ABS a montré.",
+            "chiffre_cle": "Par exemple « 1 habitant sur 4 a plus de 65 ans ».",
+            "source": "Par exemple « ABS 2021, données INSEE 2018 ».",
+        }
+
+    def __init__(self, *args, projet: ProjetSocial, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.projet = projet

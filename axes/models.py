@@ -1,6 +1,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from axes.enums import StatutProjet
 from projet_social.versioning import VersionedModel
@@ -169,6 +170,30 @@ class Objectif(VersionedModel):
         return (actions.aggregate(n=models.Max("numero"))["n"] or 0) + 1
 
 
+class BesoinSocialQuerySet(models.QuerySet):
+    def du_projet(self, projet: ProjetSocial) -> "BesoinSocialQuerySet":
+        return self.filter(projet=projet)
+
+    def pour_page(self) -> "BesoinSocialQuerySet":
+        """A need's page: the fiches answering it (in code order, the fiches' own ordering)
+        with their objective and axe: three queries, named through the relation since the
+        fiches' app is above this one."""
+        return self.prefetch_related("actions__objectif__axe")
+
+    def with_nb_actions(self) -> "BesoinSocialQuerySet":
+        """``nb_actions``: how many fiches answer each need (a correlated count, no GROUP BY)."""
+        liens = (
+            BesoinSocial.actions.through.objects.filter(besoinsocial=models.OuterRef("pk"))
+            .order_by()
+            .values("besoinsocial")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            nb_actions=Coalesce(models.Subquery(liens, output_field=models.IntegerField()), 0)
+        )
+
+
 class BesoinSocial(models.Model):
     projet = models.ForeignKey(
         ProjetSocial,
@@ -180,6 +205,8 @@ class BesoinSocial(models.Model):
     constat = models.TextField("constat")
     chiffre_cle = models.CharField("chiffre clé", max_length=200, blank=True)
     source = models.CharField("source", max_length=250, blank=True)
+
+    objects = BesoinSocialQuerySet.as_manager()
 
     class Meta:
         verbose_name = "besoin social (ABS)"

@@ -5,10 +5,10 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from axes.forms import AxeForm, ObjectifForm
-from axes.models import Axe, Objectif
+from axes.forms import AxeForm, BesoinSocialForm, ObjectifForm
+from axes.models import Axe, BesoinSocial, Objectif
 from projet_social.permissions import exiger, get_projet_courant
 
 
@@ -112,4 +112,66 @@ def objectif_modifier(request: HttpRequest, pk: int) -> HttpResponse:
             "conflit": conflit,
         },
         status=409 if conflit else 200,
+    )
+
+
+# --- The needs found by the ABS ------------------------------------------------------------
+
+
+def _get_besoin_du_projet(request: HttpRequest, pk: int, besoins=None) -> BesoinSocial:
+    """A need of the current projet; another projet's answers 404."""
+    besoins = BesoinSocial.objects.all() if besoins is None else besoins
+    return get_object_or_404(besoins.du_projet(get_projet_courant(request)), pk=pk)
+
+
+@require_safe
+def besoins(request: HttpRequest) -> HttpResponse:
+    """The needs of the ABS, each with how many fiches answer it; those that none answers
+    stand out (what the plan does not cover yet)."""
+    exiger(request.user, "axes.view_besoinsocial")
+    projet = get_projet_courant(request)
+    liste = list(BesoinSocial.objects.du_projet(projet).with_nb_actions())
+    return render(
+        request,
+        "axes/besoins.html",
+        {
+            "projet": projet,
+            "besoins": liste,
+            "sans_action": [besoin for besoin in liste if not besoin.nb_actions],
+        },
+    )
+
+
+@require_safe
+def besoin(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "axes.view_besoinsocial")
+    besoin = _get_besoin_du_projet(request, pk, BesoinSocial.objects.pour_page())
+    return render(request, "axes/besoin.html", {"besoin": besoin})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def besoin_creer(request: HttpRequest) -> HttpResponse:
+    exiger(request.user, "axes.add_besoinsocial")
+    form = BesoinSocialForm(request.POST or None, projet=get_projet_courant(request))
+    if request.method == "POST" and form.is_valid():
+        besoin = form.save()
+        messages.success(request, f"Besoin « {besoin.thematique} » enregistré.")
+        return redirect("axes:besoin", pk=besoin.pk)
+    return render(
+        request, "axes/besoin_form.html", {"form": form, "besoin": None, "titre": "Nouveau besoin"}
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def besoin_modifier(request: HttpRequest, pk: int) -> HttpResponse:
+    exiger(request.user, "axes.change_besoinsocial")
+    besoin = _get_besoin_du_projet(request, pk)
+    titre = f"Modifier le besoin « {besoin.thematique} »"
+    form = BesoinSocialForm(request.POST or None, instance=besoin, projet=besoin.projet)
+    if request.method == "POST" and form.is_valid():
+        besoin = form.save()
+        messages.success(request, f"Besoin « {besoin.thematique} » enregistré.")
+        return redirect("axes:besoin", pk=besoin.pk)
+    return render(
+        request, "axes/besoin_form.html", {"form": form, "besoin": besoin, "titre": titre}
     )

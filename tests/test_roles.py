@@ -9,12 +9,15 @@ from actions.models import Action, Partenaire
 from axes.models import Axe, Objectif
 from evaluations.models import Evaluation
 from tests.actions.factories import ActionFactory, PartenaireFactory
+from tests.axes.factories import BesoinSocialFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
 from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory, EluFactory
 
 LECTURE = {
     "home",
     "axes:plan",
+    "axes:besoins",
+    "axes:besoin",
     "actions:liste",
     "actions:mes_actions",
     "actions:detail",
@@ -33,6 +36,8 @@ MODIFICATION = {
     "axes:axe_modifier",
     "axes:objectif_creer",
     "axes:objectif_modifier",
+    "axes:besoin_creer",
+    "axes:besoin_modifier",
     "actions:creer",
     "actions:modifier",
     "actions:deplacer",
@@ -77,7 +82,9 @@ def objets(projet, axe, objectif, action):
     campagne = CampagneFactory(projet=projet, annee=2025)
     close = CampagneFactory(projet=projet, annee=2024, close=True)
     reunion = ReunionFactory(projet=projet)
+    besoin = BesoinSocialFactory(projet=projet)
     return {
+        "besoin": besoin,
         "axe": axe,
         "objectif": objectif,
         "action": action,
@@ -93,6 +100,8 @@ def _url(nom: str, objets) -> str:
         "axes:axe_modifier": {"pk": objets["axe"].pk},
         "axes:objectif_creer": {"axe_pk": objets["axe"].pk},
         "axes:objectif_modifier": {"pk": objets["objectif"].pk},
+        "axes:besoin": {"pk": objets["besoin"].pk},
+        "axes:besoin_modifier": {"pk": objets["besoin"].pk},
         "actions:partenaire": {"pk": objets["partenaire"].pk},
         "actions:partenaire_modifier": {"pk": objets["partenaire"].pk},
         "actions:partenaire_fusionner": {"pk": objets["partenaire"].pk},

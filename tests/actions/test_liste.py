@@ -249,12 +249,12 @@ def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_qu
     # 1 session, 2 user, 3 projet, 4-5 user and group permissions, 6 latest campagne,
     # 7 services (filter choices), 8 count, 9 page of actions with their avancement,
     # 10 avancement of the projet, filter choices: 11 axes, 12 objectifs, 13 pilotes,
-    # 14 partenaires, 15 publics.
+    # 14 partenaires, 15 publics, 16 besoins (ABS).
     params = {"q": "action", "statut": "en_cours", "en_retard": ""}
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
     montrees += _seed(objectif, campagne, 27)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
