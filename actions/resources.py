@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from import_export.fields import Field
 from import_export.widgets import ForeignKeyWidget
 
-from actions.enums import Priorite, StatutAction, TypeIndicateur, TypePartenaire
+from actions.enums import Priorite, SensIndicateur, StatutAction, TypeIndicateur, TypePartenaire
 from actions.models import Action, Indicateur, Partenaire, PublicCible
 from axes.models import ProjetSocial
 from axes.resources import trouver_objectif
@@ -275,6 +275,12 @@ class IndicateurResource(ResourceProjet):
     valeur_cible = Field(
         attribute="valeur_cible", column_name="Valeur cible", widget=DecimalWidget()
     )
+    sens = Field(
+        attribute="sens",
+        column_name="Sens",
+        widget=ChoixWidget(SensIndicateur),
+        saves_null_values=False,
+    )
     mode_calcul = Field(
         attribute="mode_calcul", column_name="Mode de calcul et source", widget=TexteWidget()
     )
@@ -291,6 +297,7 @@ class IndicateurResource(ResourceProjet):
             "type",
             "unite",
             "valeur_cible",
+            "sens",
             "mode_calcul",
         )
         export_order = fields

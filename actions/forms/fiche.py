@@ -237,7 +237,7 @@ class ParticipationForm(forms.ModelForm):
 class IndicateurForm(forms.ModelForm):
     class Meta:
         model = Indicateur
-        fields = ["libelle", "type", "unite", "valeur_cible", "mode_calcul"]
+        fields = ["libelle", "type", "unite", "valeur_cible", "sens", "mode_calcul"]
         widgets = {"mode_calcul": zone_de_texte(1), "valeur_cible": NombreInput}
 
     def __init__(self, *args, **kwargs) -> None:
