@@ -16,7 +16,6 @@ from actions.models import ORDRE_CODE, Action
 from axes.models import ProjetSocial
 from evaluations.enums import Appreciation, StatutCampagne
 from evaluations.models import ActionDecidee, Avancement, Campagne, Evaluation
-from projet_social.utilisateurs import nom_affiche
 
 # --- Opening and preparing -----------------------------------------------------------------
 
@@ -137,36 +136,42 @@ def origine_avancement(
     return "non évaluée"
 
 
+def _ligne(
+    ligne: Evaluation, campagne: Campagne, evaluation: Evaluation | None, pilote_id=None
+) -> LigneBilan:
+    """A line of the review from an evaluation row carrying its snapshot (written at the
+    closing, or by ``Evaluation.figer`` in memory for an open review)."""
+    return LigneBilan(
+        action_id=ligne.action_id,
+        code=ligne.code_fige,
+        intitule=ligne.intitule_action,
+        numero_axe=ligne.numero_axe,
+        intitule_axe=ligne.intitule_axe,
+        couleur_axe=ligne.couleur_axe,
+        code_objectif=f"{ligne.numero_axe}.{ligne.numero_objectif}",
+        intitule_objectif=ligne.intitule_objectif,
+        pilote_id=pilote_id,
+        pilote_nom=ligne.pilote_nom,
+        statut_fiche=ligne.statut_fiche,
+        echeance=ligne.echeance_fiche,
+        statut=ligne.statut_bilan,
+        avancement=ligne.avancement,
+        avancement_annee=ligne.avancement_annee,
+        evaluee=bool(ligne.appreciation),
+        nouvelle=ligne.action_nouvelle,
+        annee=campagne.annee,
+        evaluation=evaluation,
+        motif_abandon=ligne.motif_abandon_fiche,
+    )
+
+
 def lignes_du_bilan(campagne: Campagne) -> list[LigneBilan]:
     """Every action of the review in code order, in a fixed number of queries: a closed
     review's rows (one query); an open review's fiches with their avancement and
-    evaluations (two queries)."""
+    evaluations (two queries), given in memory the copy the closing would write, so that
+    both read the same fields."""
     if campagne.est_close:
-        return [
-            LigneBilan(
-                action_id=ligne.action_id,
-                code=ligne.code_fige,
-                intitule=ligne.intitule_action,
-                numero_axe=ligne.numero_axe,
-                intitule_axe=ligne.intitule_axe,
-                couleur_axe=ligne.couleur_axe,
-                code_objectif=f"{ligne.numero_axe}.{ligne.numero_objectif}",
-                intitule_objectif=ligne.intitule_objectif,
-                pilote_id=None,
-                pilote_nom=ligne.pilote_nom,
-                statut_fiche=ligne.statut_fiche,
-                echeance=ligne.echeance_fiche,
-                statut=ligne.statut_bilan,
-                avancement=ligne.avancement,
-                avancement_annee=ligne.avancement_annee,
-                evaluee=bool(ligne.appreciation),
-                nouvelle=ligne.action_nouvelle,
-                annee=campagne.annee,
-                evaluation=ligne,
-                motif_abandon=ligne.motif_abandon_fiche,
-            )
-            for ligne in campagne.lignes_figees()
-        ]
+        return [_ligne(ligne, campagne, ligne) for ligne in campagne.lignes_figees()]
     actions = (
         campagne.avancement_des_actions(
             Action.objects.du_projet(campagne.projet_id).select_related("objectif__axe", "pilote")
@@ -180,31 +185,13 @@ def lignes_du_bilan(campagne: Campagne) -> list[LigneBilan]:
         evaluation.action_id: evaluation
         for evaluation in Evaluation.objects.filter(campagne=campagne).order_by()
     }
-    return [
-        LigneBilan(
-            action_id=action.pk,
-            code=action.code,
-            intitule=action.intitule,
-            numero_axe=action.objectif.axe.numero,
-            intitule_axe=action.objectif.axe.intitule,
-            couleur_axe=action.objectif.axe.couleur,
-            code_objectif=action.objectif.code,
-            intitule_objectif=action.objectif.intitule,
-            pilote_id=action.pilote_id,
-            pilote_nom=nom_affiche(action.pilote) if action.pilote_id else "",
-            statut_fiche=action.statut,
-            echeance=action.echeance,
-            statut=action.statut_bilan,
-            avancement=action.avancement,
-            avancement_annee=action.avancement_annee,
-            evaluee=action.evaluee,
-            nouvelle=action.nouvelle,
-            annee=campagne.annee,
-            evaluation=evaluations.get(action.pk),
-            motif_abandon=action.motif_abandon,
-        )
-        for action in actions
-    ]
+    lignes = []
+    for action in actions:
+        evaluation = evaluations.get(action.pk)
+        copie = evaluation or Evaluation(campagne=campagne, action=action)
+        copie.figer(action)  # in memory only: the review is open
+        lignes.append(_ligne(copie, campagne, evaluation, pilote_id=action.pilote_id))
+    return lignes
 
 
 @dataclass
