@@ -165,6 +165,20 @@ def _ligne(
     )
 
 
+def origine_de(action, campagne: Campagne | None) -> str:
+    """``origine_avancement`` for an action annotated by ``avancement_des_actions`` (the
+    screens outside the review page): also "pas au Bilan 2025" for a fiche created after the
+    closing of the latest review."""
+    if campagne is not None and campagne.est_close and not action.dans_bilan:
+        return f"pas au {campagne}"
+    return origine_avancement(
+        action.avancement,
+        action.avancement_annee,
+        action.statut_bilan,
+        campagne.annee if campagne is not None else None,
+    )
+
+
 def lignes_du_bilan(campagne: Campagne) -> list[LigneBilan]:
     """Every action of the review in code order, in a fixed number of queries: a closed
     review's rows (one query); an open review's fiches with their avancement and

@@ -23,7 +23,7 @@ from evaluations.models import (
     avancement_des_actions,
     avancements,
 )
-from evaluations.services import origine_avancement
+from evaluations.services import origine_de
 from projet_social.permissions import (
     exiger,
     exiger_lecture_action,
@@ -33,17 +33,6 @@ from projet_social.permissions import (
 )
 
 HISTORIQUE_APERCU = 5
-
-
-def _origine(action, campagne: Campagne | None) -> str:
-    if campagne is not None and campagne.est_close and not action.dans_bilan:
-        return f"pas au {campagne}"
-    return origine_avancement(
-        action.avancement,
-        action.avancement_annee,
-        action.statut_bilan,
-        campagne.annee if campagne is not None else None,
-    )
 
 
 # --- The plan as a tree -------------------------------------------------------------------
@@ -68,7 +57,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             objectif.avancement = par_objectif.get((axe.numero, objectif.numero), vide)
             for action in objectif.actions.all():
                 action.objectif = objectif
-                action.origine_avancement = _origine(action, campagne)
+                action.origine_avancement = origine_de(action, campagne)
     return render(
         request,
         "axes/plan.html",
@@ -134,7 +123,7 @@ def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResp
     )
     page = Paginator(resultats, PAR_PAGE).get_page(request.GET.get("page"))
     for action in page:
-        action.origine_avancement = _origine(action, campagne)
+        action.origine_avancement = origine_de(action, campagne)
     parametres = request.GET.copy()
     parametres.pop("page", None)
     parametres.pop("tri", None)
@@ -197,25 +186,26 @@ def mes_actions(request: HttpRequest) -> HttpResponse:
 # --- The fiche page -----------------------------------------------------------------------
 
 
-def _get_action_for_user(request: HttpRequest, pk: int) -> Action:
+def _get_action_for_user(request: HttpRequest, pk: int, actions) -> Action:
     """The fiche ``pk`` of the current projet (404 otherwise) if the user may read it: the
     groups that view actions, and the pilote who edits it even outside them (403)."""
-    projet = get_projet_courant(request)
-    action = get_object_or_404(Action.objects.pour_fiche().du_projet(projet), pk=pk)
+    action = get_object_or_404(actions.du_projet(get_projet_courant(request)), pk=pk)
     exiger_lecture_action(request.user, action)
     return action
 
 
 @require_safe
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _get_action_for_user(request, pk)
+    projet = get_projet_courant(request).pk
+    campagne = Campagne.objects.derniere(projet)
+    # The fiche and where it stands in the latest review, in one query.
+    action = _get_action_for_user(
+        request, pk, avancement_des_actions(Action.objects.pour_fiche(), campagne)
+    )
     user = request.user
-    projet = action.objectif.axe.projet_id
     evaluations = list(Evaluation.objects.de_la_fiche(action))
     indicateurs = list(action.indicateurs.all())
     _mesures_des_indicateurs(indicateurs, evaluations)
-    campagne = Campagne.objects.derniere(projet)
-    situation = avancement_des_actions(Action.objects.filter(pk=action.pk), campagne).get()
     precedente, suivante = Action.objects.du_projet(projet).voisines(action)
     return render(
         request,
@@ -223,8 +213,8 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "action": action,
             "campagne": campagne,
-            "situation": situation,
-            "origine_avancement": _origine(situation, campagne),
+            "situation": action,
+            "origine_avancement": origine_de(action, campagne),
             "indicateurs": indicateurs,
             "evaluations": evaluations,
             "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),

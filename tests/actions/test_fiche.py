@@ -315,16 +315,16 @@ def test_fiche_query_count_does_not_grow(client, elu, pilote, objectif, django_a
     _remplir(petite, 3, pilote, campagnes)
     _remplir(grande, 30, pilote, campagnes)
     client.force_login(elu)
-    # 1 session, 2 user, 3 projet courant, 4 action with objectif, axe, pilote, updated_by,
-    # 5 publics, 6 besoins, 7 partners with partenaire, 8 indicators, 9 steps, 10 budget
-    # lines with financeur, 11-12 view_action permission (user's then groups' permissions),
-    # 13 evaluations with campagne, 14 their mesures, 15 latest campagne, 16 the action's
-    # avancement in it, 17 previous fiche, 18 next fiche, 19 the last records of the fiche's
-    # history with their user. (The open campaigns, for the « Évaluer » buttons, are read only
-    # for those who may evaluate: not for an élu.)
-    with django_assert_num_queries(19):
+    # 1 session, 2 user, 3 projet courant, 4 latest campagne, 5 action with objectif, axe,
+    # pilote, updated_by and its avancement in that review, 6 publics, 7 besoins, 8 partners
+    # with partenaire, 9 indicators, 10 steps, 11 budget lines with financeur, 12-13
+    # view_action permission (user's then groups' permissions), 14 evaluations with
+    # campagne, 15 their mesures, 16 previous fiche, 17 next fiche, 18 the last records of
+    # the fiche's history with their user. (The open campaigns, for the « Évaluer »
+    # buttons, are read only for those who may evaluate: not for an élu.)
+    with django_assert_num_queries(18):
         petite_page = client.get(url("detail", petite))
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         grande_page = client.get(url("detail", grande))
     assert len(grande_page.context["indicateurs"]) == 30
     assert len(grande_page.context["evaluations"]) == 30

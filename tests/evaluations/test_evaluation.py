@@ -1048,15 +1048,15 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
 ):
     (petite, _), (grande, _) = petite_et_grande
     client.force_login(agent)
-    # 1 session, 2 user, 3 projet courant, 4 the fiche (objective, axe, pilote), 5 publics,
-    # 6 besoins, 7 partners, 8 indicators, 9 steps, 10 budget, 11-12 permissions, 13 its
-    # evaluations (with their campaign), 14 their mesures, 15 the latest review and 16 the
-    # fiche's avancement in it, 17-18 the previous and next fiches, 19 the open campaigns
-    # of the projet (the « Évaluer » buttons of those who may evaluate), 20 the last
-    # records of its history (factory rows name no user: no query for their names).
-    with django_assert_num_queries(20):
+    # 1 session, 2 user, 3 projet courant, 4 the latest review, 5 the fiche (objective,
+    # axe, pilote) with its avancement in that review, 6 publics, 7 besoins, 8 partners,
+    # 9 indicators, 10 steps, 11 budget, 12-13 permissions, 14 its evaluations (with their
+    # campaign), 15 their mesures, 16-17 the previous and next fiches, 18 the open
+    # campaigns of the projet (the « Évaluer » buttons of those who may evaluate), 19 the
+    # last records of its history (factory rows name no user: no query for their names).
+    with django_assert_num_queries(19):
         client.get(reverse("actions:detail", args=[petite.pk]))
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = client.get(reverse("actions:detail", args=[grande.pk]))
     tableau = response.context["indicateurs_par_annee"]
     assert [c.annee for c in tableau["campagnes"]] == [2020, 2021, 2022, 2023, 2025]
