@@ -663,6 +663,36 @@ class Evaluation(VersionedModel):
         return f"Depuis l'évaluation du {self.campagne}"
 
 
+_BAISSE = Q(sens_compte=SensIndicateur.BAISSE)
+# Conditions on measures read through ``Mesure.objects.avec_atteinte()`` (the attainment
+# rule of DOMAIN.md, in SQL, as ``Mesure.atteinte``):
+# - the attainment can be computed: a value, a positive target, a non-zero value where lower
+#   is better;
+Q_MESUREE = Q(valeur_realisee__isnull=False, cible_comptee__gt=0) & ~(
+    _BAISSE & Q(valeur_realisee=0)
+)
+# - its attainment, rounded as shown, is 100 % or more: réalisé / cible ≥ 99.5 %, or
+#   cible / réalisé where lower is better.
+Q_A_LA_CIBLE = Q_MESUREE & (
+    (~_BAISSE & Q(valeur_realisee__gte=F("cible_comptee") * Decimal("0.995")))
+    | (_BAISSE & Q(cible_comptee__gte=F("valeur_realisee") * Decimal("0.995")))
+)
+
+
+class MesureQuerySet(models.QuerySet):
+    def avec_atteinte(self) -> "MesureQuerySet":
+        """Measures with the target and direction their attainment is computed against: the
+        indicator as it was at the closing for a closed review, as it is now otherwise; to
+        filter or count with ``Q_MESUREE`` and ``Q_A_LA_CIBLE``."""
+        figee = ~Q(indicateur_libelle="")
+        return self.annotate(
+            cible_comptee=Case(
+                When(figee, then=F("indicateur_cible")), default=F("indicateur__valeur_cible")
+            ),
+            sens_compte=Case(When(figee, then=F("indicateur_sens")), default=F("indicateur__sens")),
+        )
+
+
 class Mesure(models.Model):
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.CASCADE, related_name="mesures", verbose_name="évaluation"
@@ -702,6 +732,7 @@ class Mesure(models.Model):
     )
 
     history = HistoricalRecords(verbose_name="historique des mesures")
+    objects = MesureQuerySet.as_manager()
 
     class Meta:
         verbose_name = "mesure d'indicateur"

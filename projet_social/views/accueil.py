@@ -1,18 +1,18 @@
 import logging
 
+from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from actions.enums import StatutAction
-from actions.models import Action
 from axes.models import Axe
-from evaluations.models import Avancement, Campagne, avancements
+from evaluations.models import Campagne
 from projet_social.permissions import projet_courant_ou_none
+from projet_social.views.tableau import Portee
+from projet_social.views.tableau import tableau_de_bord as tableau
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +32,66 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+class ChoixTableauForm(forms.Form):
+    """What the dashboard shows: a review, one axe or all, a review to compare with (from
+    lists read once by the view: no query of its own)."""
+
+    bilan = forms.TypedChoiceField(label="Bilan", coerce=int, required=False)
+    axe = forms.TypedChoiceField(label="Axe", coerce=int, required=False)
+    comparer = forms.TypedChoiceField(
+        label="Comparer avec", coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, campagnes: list, axes: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choix_campagnes = [(c.pk, str(c)) for c in campagnes]
+        self.fields["bilan"].choices = choix_campagnes
+        self.fields["comparer"].choices = [("", "Aucun bilan"), *choix_campagnes]
+        self.fields["axe"].choices = [
+            ("", "Tous les axes"),
+            *((axe.pk, f"Axe {axe.numero}. {axe.intitule}") for axe in axes),
+        ]
+        for champ in self.fields.values():
+            champ.widget.attrs["class"] = "form-select"
+
+
 @require_safe
 def tableau_de_bord(request: HttpRequest) -> HttpResponse:
-    """The home page: where the projet stands in its latest review (progress with its
-    coverage, per axe), its actions by statut and the late ones."""
+    """The home page, for everyone: where the projet stands in a review (the latest by
+    default) with its charts, each figure linking to the actions behind it; for an agent or a
+    pilote, what is theirs to do first."""
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
-    if projet is not None:
-        campagne = Campagne.objects.derniere(projet)
-        actions = Action.objects.du_projet(projet)
-        par_statut = actions.compter_par_statut()
-        axes = list(
-            Axe.objects.du_projet(projet).annotate(
-                nb_actions=Count("objectifs__actions", distinct=True)
-            )
-        )
-        total, par_axe, _ = avancements(projet, campagne)
-        vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
-        for axe in axes:
-            axe.avancement = par_axe.get(axe.numero, vide)
-        context.update(
-            campagne=campagne,
+    if projet is None:
+        return render(request, "home.html", context)
+    campagnes = list(Campagne.objects.du_projet(projet).order_by("-annee", "-pk"))
+    axes = list(Axe.objects.du_projet(projet))
+    choix = ChoixTableauForm(request.GET or None, campagnes=campagnes, axes=axes)
+    donnees = choix.cleaned_data if choix.is_bound and choix.is_valid() else {}
+    par_pk = {campagne.pk: campagne for campagne in campagnes}
+    campagne = par_pk.get(donnees.get("bilan")) or (campagnes[0] if campagnes else None)
+    if donnees and "comparer" in request.GET:
+        comparee = par_pk.get(donnees["comparer"])
+    else:  # by default, the review before
+        comparee = next((c for c in campagnes if campagne and c.annee < campagne.annee), None)
+    if comparee == campagne:
+        comparee = None
+    axe = next((axe for axe in axes if axe.pk == donnees.get("axe")), None)
+    portee = Portee(
+        projet=projet, campagne=campagne, campagnes=campagnes, axe=axe, comparee=comparee
+    )
+    choix_invalide = choix.is_bound and not donnees
+    if not donnees:
+        choix = ChoixTableauForm(
+            initial={"bilan": campagne and campagne.pk, "comparer": comparee and comparee.pk},
+            campagnes=campagnes,
             axes=axes,
-            avancement=total,
-            nb_actions=sum(par_statut.values()),
-            par_statut=[
-                (StatutAction(statut).label, statut, n) for statut, n in par_statut.items()
-            ],
-            nb_en_retard=actions.en_retard().count(),
         )
+    context.update(
+        choix=choix,
+        choix_invalide=choix_invalide,
+        portee=portee,
+        campagne=campagne,
+        **tableau(portee, axes, indicateur_choisi=request.GET.get("indicateur")),
+    )
     return render(request, "home.html", context)
