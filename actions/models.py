@@ -77,6 +77,10 @@ class ActionQuerySet(models.QuerySet):
             objectif__axe__numero=numero_axe, objectif__numero=numero_objectif, numero=numero
         )
 
+    def suivies_par(self, user) -> "ActionQuerySet":
+        """The fiches ``user`` pilots or follows as élu référent (their account chosen)."""
+        return self.filter(Q(pilote=user) | Q(elu_referent_compte=user))
+
     def en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
         """Past their échéance and neither réalisée nor abandonnée."""
         return self.filter(q_en_retard(today))

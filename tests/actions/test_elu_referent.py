@@ -1,4 +1,5 @@
-"""The élu référent of a fiche: a name typed on it, or the account of an élu."""
+"""The élu référent of a fiche: a name typed on it, or the account of an élu, who then finds
+the fiche in « Mes actions » beside the fiches they pilot."""
 
 import pytest
 import tablib
@@ -10,10 +11,12 @@ from actions.historique import Historique
 from actions.models import Action
 from actions.resources import ActionResource
 from projet_social import roles
+from projet_social.utilisateurs import nom_affiche
 from tests.actions.factories import ActionFactory
-from tests.factories_utilisateurs import EluFactory
+from tests.factories_utilisateurs import AgentFactory, EluFactory
 from tests.formulaires import lire_formulaire
 
+MES_ACTIONS = reverse("actions:mes_actions")
 CHAMP = "Élu référent (compte)"
 
 
@@ -22,11 +25,48 @@ def adjointe(db):
     return EluFactory(username="adjointe", first_name="Anne", last_name="Adjointe")
 
 
+def _codes(response) -> list[str]:
+    assert response.status_code == 200
+    return [action.code for action in response.context["page"].object_list]
+
+
 def _modifier(client, action: Action, **modifications):
     page = client.get(reverse("actions:modifier", args=[action.pk]))
     data = lire_formulaire(page)
     data.update(modifications)
     return client.post(reverse("actions:modifier", args=[action.pk]), data)
+
+
+# --- « Mes actions » -----------------------------------------------------------------------
+
+
+def test_an_elu_sees_exactly_the_fiches_they_follow(client, adjointe, objectif, pilote):
+    suivies = [
+        ActionFactory(objectif=objectif, numero=numero, elu_referent_compte=adjointe)
+        for numero in (1, 3)
+    ]
+    ActionFactory(objectif=objectif, numero=2, pilote=pilote)
+    # The name typed alone links nobody, even the élu's own name.
+    ActionFactory(objectif=objectif, numero=4, elu_referent=nom_affiche(adjointe))
+    ActionFactory(objectif=objectif, numero=5, elu_referent_compte=EluFactory())
+    client.force_login(adjointe)
+
+    response = client.get(MES_ACTIONS)
+
+    attendus = sorted(action.code for action in suivies)
+    assert _codes(response) == attendus == ["2.3.1", "2.3.3"]
+    assertContains(response, "Mes actions")
+
+
+def test_a_pilote_still_sees_their_fiches(client, objectif, adjointe):
+    agent = AgentFactory()
+    pilotee = ActionFactory(objectif=objectif, numero=1, pilote=agent)
+    # Piloted and followed: listed once.
+    ActionFactory(objectif=objectif, numero=2, pilote=agent, elu_referent_compte=adjointe)
+    ActionFactory(objectif=objectif, numero=3, elu_referent_compte=adjointe)
+    client.force_login(agent)
+
+    assert _codes(client.get(MES_ACTIONS)) == [pilotee.code, "2.3.2"]
 
 
 # --- The form ------------------------------------------------------------------------------
