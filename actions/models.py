@@ -439,7 +439,11 @@ class Etape(models.Model):
 
     @property
     def est_en_retard(self) -> bool:
-        return not self.faite and self.echeance is not None and self.echeance < timezone.localdate()
+        return self.en_retard_le(timezone.localdate())
+
+    def en_retard_le(self, jour: datetime.date) -> bool:
+        """Not done and its échéance is before ``jour``."""
+        return not self.faite and self.echeance is not None and self.echeance < jour
 
 
 class Indicateur(models.Model):
