@@ -20,10 +20,11 @@ from actions.resources import ActionResource, IndicateurResource, PartenaireReso
 from projet_social.admin import (
     HistoriqueAdmin,
     ImportExportAdmin,
+    VersionedAdminForm,
     VersionedAdminMixin,
     choix_utilisateurs,
 )
-from projet_social.utilisateurs import nom_affiche
+from projet_social.utilisateurs import comptes_elus, nom_affiche
 
 CODE_ACTION = re.compile(r"^\s*(\d+)\.(\d+)\.(\d+)\s*$")
 
@@ -150,8 +151,18 @@ class PartenaireAdmin(VersionedAdminMixin, ImportExportAdmin):
         return obj.nb_actions
 
 
+class ActionAdminForm(VersionedAdminForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        champ = self.fields.get("elu_referent_compte")
+        if champ is not None and self.instance.elu_referent_compte_id is not None:
+            # The account the fiche names stays selectable (else saving would drop it).
+            champ.queryset = comptes_elus(garder=self.instance.elu_referent_compte_id)
+
+
 @admin.register(Action)
 class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
+    form = ActionAdminForm
     resource_classes = (ActionResource,)
     list_display = (
         "code",
@@ -195,7 +206,8 @@ class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
                 "fields": (
                     ("objectif", "numero"),
                     "intitule",
-                    ("pilote", "service_pilote", "elu_referent"),
+                    ("pilote", "service_pilote"),
+                    ("elu_referent_compte", "elu_referent"),
                     ("statut", "priorite", "recurrente"),
                     "motif_abandon",
                 )
@@ -252,6 +264,8 @@ class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "pilote":
             return choix_utilisateurs(db_field, kwargs)
+        if db_field.name == "elu_referent_compte":
+            return choix_utilisateurs(db_field, kwargs, queryset=comptes_elus())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

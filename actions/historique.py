@@ -65,6 +65,7 @@ class Historique:
     REFERENCES = {
         "objectif": Objectif,
         "pilote": get_user_model(),
+        "elu_referent_compte": get_user_model(),
         "partenaire": Partenaire,
         "financeur": Partenaire,
     }

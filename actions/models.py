@@ -17,6 +17,7 @@ from actions.enums import (
     TypeIndicateur,
     TypePartenaire,
 )
+from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
 
 
@@ -76,6 +77,10 @@ class ActionQuerySet(models.QuerySet):
             objectif__axe__numero=numero_axe, objectif__numero=numero_objectif, numero=numero
         )
 
+    def suivies_par(self, user) -> "ActionQuerySet":
+        """The fiches ``user`` pilots or follows as élu référent (their account chosen)."""
+        return self.filter(Q(pilote=user) | Q(elu_referent_compte=user))
+
     def en_retard(self, today: datetime.date | None = None) -> "ActionQuerySet":
         """Past their échéance and neither réalisée nor abandonnée."""
         return self.filter(q_en_retard(today))
@@ -132,7 +137,7 @@ class ActionQuerySet(models.QuerySet):
         pilote, publics, besoins, partners, indicators, steps, budget. (Its evaluations and
         measures are the reviews' rows: see ``Evaluation.objects.de_la_fiche``.)"""
         return (
-            self.select_related("objectif__axe", "pilote", "updated_by")
+            self.select_related("objectif__axe", "pilote", "elu_referent_compte", "updated_by")
             .with_en_retard()
             .prefetch_related(
                 "publics",
@@ -194,6 +199,18 @@ class Action(VersionedModel):
     )
     service_pilote = models.CharField("service pilote", max_length=150, blank=True)
     elu_referent = models.CharField("élu référent", max_length=150, blank=True)
+    # The élu's account, when they have one: the fiche is then in their « Mes actions ».
+    # Active accounts are offered by the forms, not enforced here (limit_choices_to): model
+    # validation would then refuse every later save of a fiche whose élu left or was
+    # deactivated, whatever the field the user changed.
+    elu_referent_compte = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions_suivies",
+        verbose_name="élu référent (compte)",
+    )
     partenaires = models.ManyToManyField(
         Partenaire,
         through="ActionPartenaire",
@@ -295,6 +312,16 @@ class Action(VersionedModel):
         self.updated_by = par
         with transaction.atomic():
             self.save_versioned(self.version)
+
+    @property
+    def elu_referent_nom(self) -> str:
+        """The élu référent as screens name them: the name typed on the fiche, else the
+        display name of the account chosen; "" when neither is given."""
+        if self.elu_referent:
+            return self.elu_referent
+        if self.elu_referent_compte_id is not None:
+            return nom_affiche(self.elu_referent_compte)
+        return ""
 
     @property
     def est_en_retard(self) -> bool:
@@ -412,7 +439,11 @@ class Etape(models.Model):
 
     @property
     def est_en_retard(self) -> bool:
-        return not self.faite and self.echeance is not None and self.echeance < timezone.localdate()
+        return self.en_retard_le(timezone.localdate())
+
+    def en_retard_le(self, jour: datetime.date) -> bool:
+        """Not done and its échéance is before ``jour``."""
+        return not self.faite and self.echeance is not None and self.echeance < jour
 
 
 class Indicateur(models.Model):

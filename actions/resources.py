@@ -96,6 +96,7 @@ class ActionResource(ResourceProjet):
     pilote = Field(attribute="pilote", column_name="Pilote", widget=UtilisateurWidget())
     service_pilote = _texte_de(Action, "service_pilote")
     elu_referent = _texte_de(Action, "elu_referent")
+    elu_referent_compte = colonne(Action, "elu_referent_compte", widget=UtilisateurWidget())
     partenaires = Field(column_name="Partenaires", readonly=True)
     moyens_humains = _texte_de(Action, "moyens_humains")
     moyens_materiels = _texte_de(Action, "moyens_materiels")
@@ -144,6 +145,7 @@ class ActionResource(ResourceProjet):
             "pilote",
             "service_pilote",
             "elu_referent",
+            "elu_referent_compte",
             "partenaires",
             "moyens_humains",
             "moyens_materiels",
@@ -168,7 +170,7 @@ class ActionResource(ResourceProjet):
 
     def filter_export(self, queryset, **kwargs):
         return (
-            queryset.select_related("objectif__axe__projet", "pilote")
+            queryset.select_related("objectif__axe__projet", "pilote", "elu_referent_compte")
             .prefetch_related("publics", "participations__partenaire")
             .with_en_retard()
         )

@@ -110,6 +110,10 @@ class CampagneQuerySet(models.QuerySet):
         """The campaign progress is shown for by default: the latest year of the plan."""
         return self.filter(projet=projet).order_by("-annee", "-pk").first()
 
+    def derniere_ouverte(self, projet) -> "Campagne | None":
+        """The review being filled in: the latest open campaign of the plan, if any."""
+        return self.du_projet(projet).ouvertes().order_by("-annee", "-pk").first()
+
 
 class Campagne(VersionedModel):
     projet = models.ForeignKey(
@@ -356,6 +360,17 @@ def avancement_des_actions(actions, campagne: "Campagne | None"):
             ),
         )
     return avancement_sans_cloture(actions, campagne)
+
+
+def a_evaluer(actions, campagne: "Campagne"):
+    """``actions`` still to evaluate in the open review ``campagne`` (the review page's
+    « à évaluer »): not evaluated there (no appréciation chosen; an evaluation prepared
+    empty does not count) and not abandoned; annotated as by ``avancement_des_actions``."""
+    return (
+        avancement_des_actions(actions, campagne)
+        .filter(evaluee=False)
+        .exclude(statut_bilan=StatutAction.ABANDONNEE)
+    )
 
 
 def avancement(projet, campagne: "Campagne | None", par: tuple[str, ...] = ()):

@@ -14,7 +14,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from projet_social.utilisateurs import nom_affiche
+from projet_social.utilisateurs import ORDRE_DES_NOMS, nom_affiche
 from projet_social.versioning import (
     CHAMP_VERSION,
     VersionedForm,
@@ -90,17 +90,15 @@ class ImportExportAdmin(ImportExportModelAdmin):
     export_form_class = FormulaireExport
 
 
-def choix_utilisateurs(db_field, kwargs: dict) -> forms.ModelChoiceField:
-    """A select of active accounts by name.
+def choix_utilisateurs(db_field, kwargs: dict, queryset=None) -> forms.ModelChoiceField:
+    """A select of accounts by name: ``queryset``, by default the active accounts.
 
     Not an autocomplete: the autocomplete view needs the permission to view user accounts,
     which agents do not have, and a CCAS has a few dozen accounts at most.
     """
-    kwargs["queryset"] = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
+    if queryset is None:
+        queryset = get_user_model().objects.filter(is_active=True).order_by(*ORDRE_DES_NOMS)
+    kwargs["queryset"] = queryset
     field = db_field.formfield(**kwargs)
     field.label_from_instance = nom_affiche
     return field

@@ -392,6 +392,7 @@ class _Chargeur:
         code = f"{objectif.axe.numero}.{objectif.numero}.{donnees['numero']}"
         saisie_par = self.comptes[SAISIE_PAR]
         pilote = self._compte_par_nom(donnees.get("pilote"))
+        elu = self._compte_par_nom(donnees.get("elu_referent_compte"))
         valeurs = {
             "intitule": donnees["intitule"],
             "constat": donnees.get("constat", ""),
@@ -400,6 +401,7 @@ class _Chargeur:
             "pilote_id": pilote.pk if pilote else None,
             "service_pilote": donnees.get("service_pilote", ""),
             "elu_referent": donnees.get("elu_referent", ""),
+            "elu_referent_compte_id": elu.pk if elu else None,
             "moyens_humains": donnees.get("moyens_humains", ""),
             "moyens_materiels": donnees.get("moyens_materiels", ""),
             "date_debut": _date(donnees.get("date_debut")),

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.enums import StatutAction, TypePartenaire
@@ -303,6 +304,20 @@ def test_les_comptes_de_demo_se_connectent_avec_leur_role(demo, client):
     assert not User.objects.get(username="elu").is_staff
     assert User.objects.get(username="admin").is_superuser
     assert not client.login(username="coordination.seniors", password=MOT_DE_PASSE_DEMO)
+
+
+def test_l_elu_de_demo_retrouve_ses_fiches_dans_mes_actions(demo, client):
+    elu = get_user_model().objects.get(username="elu")
+    suivies = Action.objects.du_projet(demo).filter(elu_referent_compte=elu)
+    attendues = sorted(action.code for action in suivies.select_related("objectif__axe"))
+    assert len(attendues) >= 3
+    # The élu pilots nothing: the list is the fiches that name their account.
+    assert not Action.objects.filter(pilote=elu).exists()
+
+    client.force_login(elu)
+    response = client.get(reverse("actions:mes_actions"))
+
+    assert sorted(action.code for action in response.context["page"]) == attendues
 
 
 def _compter_lignes() -> dict[str, int]:

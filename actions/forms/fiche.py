@@ -19,7 +19,7 @@ from actions.models import (
     PublicCible,
 )
 from axes.models import BesoinSocial, Objectif, ProjetSocial
-from projet_social.utilisateurs import nom_affiche
+from projet_social.utilisateurs import comptes_elus, nom_affiche
 from projet_social.versioning import VersionedForm
 from projet_social.widgets import NombreInput
 
@@ -72,6 +72,7 @@ class ActionForm(VersionedForm):
             "recurrente",
             "pilote",
             "service_pilote",
+            "elu_referent_compte",
             "elu_referent",
             "constat",
             "objectifs_action",
@@ -87,7 +88,7 @@ class ActionForm(VersionedForm):
             "partenariat_reseau",
             "motif_abandon",
         ]
-        field_classes = {"pilote": ChoixUtilisateur}
+        field_classes = {"pilote": ChoixUtilisateur, "elu_referent_compte": ChoixUtilisateur}
         widgets = {
             "constat": zone_de_texte(4),
             "objectifs_action": zone_de_texte(4),
@@ -103,9 +104,21 @@ class ActionForm(VersionedForm):
             "publics": forms.CheckboxSelectMultiple,
             "besoins": forms.CheckboxSelectMultiple,
         }
+        labels = {
+            "elu_referent_compte": "Élu référent : compte",
+            "elu_referent": "ou nom de l'élu référent",
+        }
         help_texts = {
             "motif_abandon": "Obligatoire quand le statut est « Abandonnée ».",
             "pilote": "Le pilote peut modifier cette fiche.",
+            "elu_referent_compte": (
+                "Si l'élu a un compte, choisissez-le : la fiche apparaîtra dans ses « Mes "
+                "actions »."
+            ),
+            "elu_referent": (
+                "Sinon, saisissez son nom ou sa fonction. Laissé vide, la fiche affiche le nom "
+                "du compte choisi."
+            ),
         }
 
     def __init__(self, *args, projet: ProjetSocial, **kwargs) -> None:
@@ -118,6 +131,10 @@ class ActionForm(VersionedForm):
             "last_name", "first_name", "username"
         )
         self.fields["pilote"].empty_label = "Sans pilote"
+        self.fields["elu_referent_compte"].queryset = comptes_elus(
+            garder=self.instance.elu_referent_compte_id
+        )
+        self.fields["elu_referent_compte"].empty_label = "Aucun compte"
         self.fields["publics"].queryset = PublicCible.objects.all()
         self.fields["besoins"].queryset = BesoinSocial.objects.filter(projet=projet)
         self.fields["besoins"].label = "Besoins sociaux (ABS) auxquels l'action répond"

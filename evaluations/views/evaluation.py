@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from actions.enums import StatutAction
 from actions.models import ORDRE_CODE, Action, Indicateur
 from evaluations.forms.evaluation import EvaluationForm, MesureFormSet
-from evaluations.models import Campagne, Evaluation, Mesure, avancement_des_actions
+from evaluations.models import Campagne, Evaluation, Mesure, a_evaluer
 from projet_social.permissions import (
     exiger_campagne_ouverte,
     get_projet_courant,
@@ -141,11 +141,7 @@ def _prochaine_a_evaluer(campagne: Campagne, action: Action) -> Action | None:
     """The next action still to evaluate in code order after this one, then from the start:
     not evaluated in the campaign and not abandoned (the campaign page's « à évaluer »)."""
     restantes = list(
-        avancement_des_actions(
-            Action.objects.du_projet(campagne.projet_id).exclude(pk=action.pk), campagne
-        )
-        .filter(evaluee=False)
-        .exclude(statut_bilan=StatutAction.ABANDONNEE)
+        a_evaluer(Action.objects.du_projet(campagne.projet_id).exclude(pk=action.pk), campagne)
         .select_related("objectif__axe")
         .only("intitule", "numero", "statut", "objectif__numero", "objectif__axe__numero")
         .order_by(*ORDRE_CODE)

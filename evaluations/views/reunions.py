@@ -97,7 +97,7 @@ def _valeurs_initiales(
     if type_reunion not in TypeReunion.values:
         type_reunion = TypeReunion.BILAN_ANNUEL if campagne else TypeReunion.CONCERTATION
     if type_reunion == TypeReunion.BILAN_ANNUEL and campagne is None:
-        campagne = Campagne.objects.du_projet(projet).ouvertes().order_by("-annee", "-pk").first()
+        campagne = Campagne.objects.derniere_ouverte(projet)
     initial = {"type": type_reunion, "intitule": intitule_par_defaut(type_reunion, campagne)}
     if campagne is not None:
         initial["campagne"] = campagne.pk

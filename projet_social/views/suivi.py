@@ -174,10 +174,12 @@ def liste(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def mes_actions(request: HttpRequest) -> HttpResponse:
+    """The fiches the user pilots, or follows as their élu référent (by account: a name typed
+    on the fiche links nobody)."""
     projet = get_projet_courant(request)
     return _liste(
         request,
-        Action.objects.du_projet(projet).filter(pilote=request.user),
+        Action.objects.du_projet(projet).suivies_par(request.user),
         titre="Mes actions",
         extra={"mes_actions": True},
     )

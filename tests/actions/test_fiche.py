@@ -374,12 +374,12 @@ def test_edit_form_query_count_does_not_grow(
     client.force_login(agent)
     # 1 session, 2 user, 3 projet courant, 4 action with objectif, axe and pilote,
     # 5 publics and 6 besoins of the action, 7-8 change_action permission (user's, groups'),
-    # 9 publics choices, 10 besoins choices, 11 pilote choices, 12 partners of the action,
-    # 13 partner choices (shared by every row), 14 budget lines, 15 financeur choices,
-    # 16 steps, 17 indicators.
-    with django_assert_num_queries(17):
+    # 9 publics choices, 10 besoins choices, 11 pilote choices, 12 élu référent choices,
+    # 13 partners of the action, 14 partner choices (shared by every row), 15 budget lines,
+    # 16 financeur choices, 17 steps, 18 indicators.
+    with django_assert_num_queries(18):
         client.get(url("modifier", petite))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = client.get(url("modifier", grande))
     assert response.context["formsets"]["indicateurs"].total_form_count() == 32
 
