@@ -334,21 +334,23 @@ def test_dashboard_query_count_does_not_grow(
     bilan_2025 = CampagneFactory(projet=projet, annee=2025)
     _peupler(objectif, bilan_2025, 3, besoin)
     client.force_login(elu)
-    # 1 session, 2 user, 3 projet, 4 campaigns, 5 axes, 6 objectives, 7 progress per
-    # objective, 8 statuts in the review, 9 counts of the fiches (late, partners,
-    # communication), 10 indicators on target, 11 indicators measured, 12 the chosen
-    # indicator's measures, 13 actions due per quarter, 14 steps due per quarter, 15 budget
-    # per axe and year, 16 partners most involved, 17 needs with their actions,
-    # 18 progress per objective of the compared review, 19 statuts in the compared review.
-    with django_assert_num_queries(19):
+    # 1 session, 2 user, 3 projet, 4 campaigns, 5 axes; the user's "À faire": 6 evaluations
+    # to fill in, 7 late actions, 8 steps due, 9-10 the user's permissions (an agent always
+    # sees the section); 11 objectives, 12 progress per objective, 13 statuts in the review,
+    # 14 counts of the fiches (late, partners, communication), 15 indicators on target,
+    # 16 indicators measured, 17 the chosen indicator's measures, 18 actions due per
+    # quarter, 19 steps due per quarter, 20 budget per axe and year, 21 partners most
+    # involved, 22 needs with their actions, 23 progress per objective of the compared
+    # review, 24 statuts in the compared review.
+    with django_assert_num_queries(24):
         response = client.get("/")
     assert response.context["comparaison"]["avant"] == bilan_2024
     _peupler(objectif, bilan_2025, 27, besoin)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(24):
         response = client.get("/")
     assert response.context["fiches"]["total"] == 33
     # The closed review with the open one to compare: the same queries.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(24):
         client.get("/", {"bilan": bilan_2024.pk, "comparer": bilan_2025.pk})
 
 
@@ -450,3 +452,28 @@ def test_review_filters_read_a_closed_review_and_the_indicator_direction(
         haute.code,
         basse.code,
     }
+
+
+def test_home_shows_each_user_what_is_theirs_to_do(client, agent, elu, pilote, projet, objectif):
+    campagne = CampagneFactory(projet=projet, annee=2025)
+    en_retard = ActionFactory(objectif=objectif, pilote=pilote, en_retard=True)
+    a_evaluer = ActionFactory(objectif=objectif, pilote=pilote)
+    EvaluationFactory(campagne=campagne, action=a_evaluer, appreciation="", taux_realisation=0)
+    etape = EtapeFactory(
+        action=a_evaluer,
+        libelle="Réserver la salle",
+        echeance=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    ActionFactory(objectif=objectif)  # nobody's
+
+    client.force_login(pilote)
+    content = client.get("/").content.decode()
+    assert '<h2 id="a-faire-titre" class="h4">À faire</h2>' in content
+    assert reverse("evaluations:evaluer", args=[campagne.pk, a_evaluer.pk]) in content
+    assert f'href="{reverse("actions:detail", args=[en_retard.pk])}"' in content
+    assert etape.libelle in content
+
+    client.force_login(agent)  # pilots nothing: told so
+    assert "Rien à faire pour l'instant." in client.get("/").content.decode()
+    client.force_login(elu)  # follows the plan, pilots nothing: no section
+    assert "a-faire-titre" not in client.get("/").content.decode()

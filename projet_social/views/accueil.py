@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from axes.models import Axe
 from evaluations.models import Campagne
 from projet_social.permissions import projet_courant_ou_none
+from projet_social.views.a_faire import a_faire
 from projet_social.views.tableau import Portee
 from projet_social.views.tableau import tableau_de_bord as tableau
 
@@ -87,7 +88,12 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
             campagnes=campagnes,
             axes=axes,
         )
+    ouverte = next((c for c in campagnes if not c.est_close), None)  # newest first
+    taches = a_faire(request.user, projet, ouverte)
     context.update(
+        a_faire=taches
+        if not taches.vide or request.user.has_perm("actions.change_action")
+        else None,
         choix=choix,
         choix_invalide=choix_invalide,
         portee=portee,
