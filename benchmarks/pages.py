@@ -1,6 +1,6 @@
 """Median server time of the main pages with 40 and 400 actions.
 
-Usage: .venv/bin/python benchmarks/pages.py [--runs 30] [--sizes 40 400]
+Usage: .venv/bin/python benchmarks/pages.py [--runs 30] [--sizes 40 400] [--pages tableau]
 
 Each size gets a fresh SQLite database in a temporary folder (or the database named by
 BENCH_DATABASE_URL, which is emptied: use a scratch database), seeded with a plan of that many
@@ -12,6 +12,7 @@ page and size: median, 90th percentile, query count.
 """
 
 import argparse
+import datetime
 import os
 import statistics
 import subprocess
@@ -46,7 +47,12 @@ def seed(nombre: int):
         PartenaireFactory,
         PublicCibleFactory,
     )
-    from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+    from tests.axes.factories import (
+        AxeFactory,
+        BesoinSocialFactory,
+        ObjectifFactory,
+        ProjetSocialFactory,
+    )
     from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
     from tests.factories_utilisateurs import AgentFactory
 
@@ -57,6 +63,8 @@ def seed(nombre: int):
     pilotes = [AgentFactory() for _ in range(8)]
     partenaires = [PartenaireFactory() for _ in range(30)]
     publics = [PublicCibleFactory(libelle=f"Public {n}") for n in range(8)]
+    besoins = [BesoinSocialFactory(projet=projet, thematique=f"Besoin {n}") for n in range(12)]
+    annee = datetime.date.today().year
     objectifs = [
         ObjectifFactory(axe=axe, numero=n)
         for axe in (AxeFactory(projet=projet, numero=a) for a in range(1, 5))
@@ -66,14 +74,19 @@ def seed(nombre: int):
     for i in range(nombre):
         objectif = objectifs[i % len(objectifs)]
         action = ActionFactory(
-            objectif=objectif, numero=i // len(objectifs) + 1, pilote=pilotes[i % 8]
+            objectif=objectif,
+            numero=i // len(objectifs) + 1,
+            pilote=pilotes[i % 8],
+            # due over this year and the next, for the dashboard's quarters
+            echeance=datetime.date(annee + i % 2, 1 + i % 12, 15),
         )
         action.publics.add(publics[i % 8], publics[(i + 3) % 8])
+        action.besoins.add(besoins[i % 10])  # two needs without an action
         for k in range(3):
             ActionPartenaireFactory(action=action, partenaire=partenaires[(i + k) % 30])
         indicateurs = [IndicateurFactory(action=action) for _ in range(2)]
-        for _ in range(3):
-            EtapeFactory(action=action)
+        for k in range(3):
+            EtapeFactory(action=action, echeance=datetime.date(annee, 1 + (i + 4 * k) % 12, 10))
         LigneBudgetFactory(action=action, annee=2024)
         LigneBudgetFactory(action=action, annee=2025)
         for campagne in (c2024, c2025):
@@ -104,7 +117,7 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
     return statistics.median(durations), p90, len(queries)
 
 
-def run_size(size: int, runs: int) -> None:
+def run_size(size: int, runs: int, only: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         setup_django(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3")
         from django.core.management import call_command
@@ -121,6 +134,7 @@ def run_size(size: int, runs: int) -> None:
         milieu = actions[len(actions) // 2]
         pages = {
             "tableau de bord": reverse("home"),
+            "tableau de bord, Bilan 2024 clos": reverse("home") + f"?bilan={close.pk}&comparer=",
             "plan (arbre)": reverse("axes:plan"),
             "liste des actions": reverse("actions:liste"),
             "liste filtrée + recherche": reverse("actions:liste") + "?q=action&statut=en_cours",
@@ -136,6 +150,8 @@ def run_size(size: int, runs: int) -> None:
         }
         print(f"{size} actions ({runs} runs each)", flush=True)
         for name, page_url in pages.items():
+            if only and not any(mot in name for mot in only):
+                continue
             median, p90, queries = measure(client, page_url, runs)
             print(
                 f"  {name:28s} median {median:7.1f} ms   p90 {p90:7.1f} ms   {queries} queries",
@@ -147,14 +163,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 400])
+    parser.add_argument(
+        "--pages", nargs="*", default=[], help="only the pages whose name has one of these words"
+    )
     args = parser.parse_args()
     if len(args.sizes) == 1:
-        run_size(args.sizes[0], args.runs)
+        run_size(args.sizes[0], args.runs, args.pages)
         return
     # Django is set up once per process: one process per size.
     for size in args.sizes:
         subprocess.run(
-            [sys.executable, __file__, "--sizes", str(size), "--runs", str(args.runs)], check=True
+            [sys.executable, __file__, "--sizes", str(size), "--runs", str(args.runs)]
+            + (["--pages", *args.pages] if args.pages else []),
+            check=True,
         )
 
 
