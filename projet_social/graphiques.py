@@ -95,6 +95,7 @@ class Barre:
     couleur: str | None = None
     lien: str | None = None
     details: list[str] = field(default_factory=list)  # more cells of the data table
+    quoi: str = "voir les actions"  # where the link leads, said in its name
 
 
 @dataclass

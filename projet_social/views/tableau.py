@@ -717,6 +717,7 @@ def _besoins(portee: Portee) -> dict:
                     pluriel(b.n, "action") if b.n else "aucune action",
                     BLEU,
                     liens(besoin=b.pk) if b.n else reverse("axes:besoin", args=[b.pk]),
+                    quoi="voir les actions" if b.n else "voir le besoin",
                 )
                 for b in besoins
             ],

@@ -35,8 +35,12 @@ def _ecrans(vue_agent: bool) -> list[str]:
     partenaire = action.partenaires.first()
     ouvert = Campagne.objects.get(annee=2025)
     clos = Campagne.objects.get(annee=2024)
+    axe = action.objectif.axe_id
     ecrans = [
         "/",
+        f"/?bilan={clos.pk}&comparer={ouvert.pk}",
+        f"/?axe={axe}&comparer=",
+        f"/actions/?bilan={clos.pk}&statut_bilan=en_cours&partenaires=avec&echeance_trimestre=2026-T4",
         "/plan/",
         "/actions/",
         "/actions/?q=marianne&en_retard=on&tri=-echeance",
