@@ -414,118 +414,102 @@ def _indicateurs(portee: Portee, choisi: str | None) -> dict:
     return resultat
 
 
+def _par_trimestre(lignes, annees) -> dict:
+    """{(year, quarter): counts} of ``lignes`` (with the aliases ``fait`` and ``en_retard``)
+    grouped by their échéance's year and quarter."""
+    return {
+        (ligne["a"], ligne["t"]): ligne
+        for ligne in lignes.filter(echeance__year__in=annees)
+        .annotate(a=ExtractYear("echeance"), t=ExtractQuarter("echeance"))
+        .order_by()
+        .values("a", "t")
+        .annotate(
+            faites=Count("pk", filter=Q(fait=True)),
+            en_retard=Count("pk", filter=Q(en_retard=True)),
+            total=Count("pk"),
+        )
+    }
+
+
 def _echeances(portee: Portee) -> dict:
     """Actions and steps due in each quarter of this year and the next, split into done,
-    late and to come: two queries."""
+    late and to come: two queries. Each segment links to the actions behind it."""
     annees = (portee.aujourdhui.year, portee.aujourdhui.year + 1)
     trimestres = [(a, t) for a in annees for t in (1, 2, 3, 4)]
-    termine = Q(statut__in=STATUTS_TERMINES)
-    en_retard = q_en_retard(portee.aujourdhui)
-    actions = {
-        (ligne["a"], ligne["t"]): ligne
-        for ligne in portee.actions()
-        .filter(echeance__year__in=annees)
-        .annotate(a=ExtractYear("echeance"), t=ExtractQuarter("echeance"))
-        .order_by()
-        .values("a", "t")
-        .annotate(
-            terminees=Count("pk", filter=termine),
-            en_retard=Count("pk", filter=en_retard),
-            total=Count("pk"),
-        )
-    }
-    etapes_en_retard = Q(faite=False, echeance__lt=portee.aujourdhui)
-    etapes = {
-        (ligne["a"], ligne["t"]): ligne
-        for ligne in Etape.objects.filter(action__in=portee.actions(), echeance__year__in=annees)
-        .annotate(a=ExtractYear("echeance"), t=ExtractQuarter("echeance"))
-        .order_by()
-        .values("a", "t")
-        .annotate(
-            faites=Count("pk", filter=Q(faite=True)),
-            en_retard=Count("pk", filter=etapes_en_retard),
-            total=Count("pk"),
-        )
-    }
     liens = portee.liens
-    lignes_actions, lignes_etapes = [], []
-    for a, t in trimestres:
-        code = code_trimestre(a, t)
-        ligne = actions.get((a, t), {"terminees": 0, "en_retard": 0, "total": 0})
-        a_venir = ligne["total"] - ligne["terminees"] - ligne["en_retard"]
-        lignes_actions.append(
-            LigneEmpilee(
-                libelle=libelle_trimestre(a, t),
-                lien=liens(echeance_trimestre=code),
-                segments=[
-                    Segment(
-                        ligne["terminees"],
-                        str(ligne["terminees"]),
-                        liens(echeance_trimestre=code, statut=list(STATUTS_TERMINES)),
-                    ),
-                    Segment(
-                        ligne["en_retard"],
-                        str(ligne["en_retard"]),
-                        liens(echeance_trimestre=code, en_retard="on"),
-                    ),
-                    Segment(a_venir, str(a_venir), liens(echeance_trimestre=code, a_venir="on")),
-                ],
-                total_texte=str(ligne["total"]),
-            )
-        )
-        ligne = etapes.get((a, t), {"faites": 0, "en_retard": 0, "total": 0})
-        a_venir = ligne["total"] - ligne["faites"] - ligne["en_retard"]
-        lignes_etapes.append(
-            LigneEmpilee(
-                libelle=libelle_trimestre(a, t),
-                lien=liens(etape_trimestre=code),
-                segments=[
-                    Segment(
-                        ligne["faites"],
-                        str(ligne["faites"]),
-                        liens(etape_trimestre=code, etape_etat="faite"),
-                    ),
-                    Segment(
-                        ligne["en_retard"],
-                        str(ligne["en_retard"]),
-                        liens(etape_trimestre=code, etape_etat="en_retard"),
-                    ),
-                    Segment(
-                        a_venir, str(a_venir), liens(etape_trimestre=code, etape_etat="a_venir")
-                    ),
-                ],
-                total_texte=str(ligne["total"]),
-            )
-        )
-    periode = f"{annees[0]} et {annees[1]}"
-    return {
-        "actions": BarresEmpilees(
-            largeur=530,
-            titre=f"Échéances des actions par trimestre ({periode})",
-            description=(
-                "Nombre d'actions dont l'échéance tombe dans chaque trimestre, réparties en "
-                "terminées, en retard et à venir : "
-                + " ; ".join(f"{ligne.libelle} : {ligne.total_texte}" for ligne in lignes_actions)
-                + "."
+    sortes = {
+        "actions": {
+            "lignes": portee.actions().alias(
+                fait=Q(statut__in=STATUTS_TERMINES), en_retard=q_en_retard(portee.aujourdhui)
             ),
-            colonnes=["Trimestre"],
-            series=[Serie("Terminées", VERT), Serie("En retard", ROUGE), Serie("À venir", BLEU)],
-            lignes=lignes_actions,
-        ),
-        "etapes": BarresEmpilees(
-            largeur=530,
-            titre=f"Échéances des étapes par trimestre ({periode})",
-            description=(
-                "Nombre d'étapes des fiches dont l'échéance tombe dans chaque trimestre, "
-                "réparties en faites, en retard et à venir : "
-                + " ; ".join(f"{ligne.libelle} : {ligne.total_texte}" for ligne in lignes_etapes)
-                + "."
+            "filtre": "echeance_trimestre",
+            # done, late, to come: the list's filters for each
+            "etats": [
+                {"statut": list(STATUTS_TERMINES)},
+                {"en_retard": "on"},
+                {"a_venir": "on"},
+            ],
+            "series": ["Terminées", "En retard", "À venir"],
+            "titre": "Échéances des actions par trimestre",
+            "quoi": "Nombre d'actions dont l'échéance tombe dans chaque trimestre, réparties en "
+            "terminées, en retard et à venir",
+        },
+        "etapes": {
+            "lignes": Etape.objects.filter(action__in=portee.actions()).alias(
+                fait=Q(faite=True),
+                en_retard=Q(faite=False, echeance__lt=portee.aujourdhui),
             ),
-            colonnes=["Trimestre"],
-            series=[Serie("Faites", VERT), Serie("En retard", ROUGE), Serie("À venir", BLEU)],
-            lignes=lignes_etapes,
-        ),
+            "filtre": "etape_trimestre",
+            "etats": [
+                {"etape_etat": "faite"},
+                {"etape_etat": "en_retard"},
+                {"etape_etat": "a_venir"},
+            ],
+            "series": ["Faites", "En retard", "À venir"],
+            "titre": "Échéances des étapes par trimestre",
+            "quoi": "Nombre d'étapes des fiches dont l'échéance tombe dans chaque trimestre, "
+            "réparties en faites, en retard et à venir",
+        },
     }
+    graphiques = {}
+    for nom, sorte in sortes.items():
+        comptes = _par_trimestre(sorte["lignes"], annees)
+        lignes = []
+        for a, t in trimestres:
+            code = code_trimestre(a, t)
+            ligne = comptes.get((a, t), {"faites": 0, "en_retard": 0, "total": 0})
+            valeurs = [
+                ligne["faites"],
+                ligne["en_retard"],
+                ligne["total"] - ligne["faites"] - ligne["en_retard"],
+            ]
+            lignes.append(
+                LigneEmpilee(
+                    libelle=libelle_trimestre(a, t),
+                    lien=liens(**{sorte["filtre"]: code}),
+                    segments=[
+                        Segment(valeur, str(valeur), liens(**{sorte["filtre"]: code}, **etat))
+                        for valeur, etat in zip(valeurs, sorte["etats"], strict=True)
+                    ],
+                    total_texte=str(ligne["total"]),
+                )
+            )
+        graphiques[nom] = BarresEmpilees(
+            largeur=530,
+            titre=f"{sorte['titre']} ({annees[0]} et {annees[1]})",
+            description=(
+                f"{sorte['quoi']} : "
+                + " ; ".join(f"{ligne.libelle} : {ligne.total_texte}" for ligne in lignes)
+                + "."
+            ),
+            colonnes=["Trimestre"],
+            series=[
+                Serie(libelle, couleur)
+                for libelle, couleur in zip(sorte["series"], (VERT, ROUGE, BLEU), strict=True)
+            ],
+            lignes=lignes,
+        )
+    return graphiques
 
 
 def _budget(portee: Portee, axes: list) -> dict:
