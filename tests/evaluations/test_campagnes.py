@@ -437,7 +437,7 @@ def test_closing_keeps_the_figures_of_the_review(client, agent, bilan):
 def test_campaign_page_is_accessible(client, elu, bilan):
     client.force_login(elu)
     page = texte(client.get(url("campagne", bilan["campagne"])))
-    assert '<nav aria-label="Fil d\'Ariane">' in page
+    assert '<nav class="d-print-none" aria-label="Fil d\'Ariane">' in page
     assert page.count("<caption") == 2
     assert '<th scope="col">Action</th>' in page
     assert '<label class="form-label" for="id_axe">Axe</label>' in page
