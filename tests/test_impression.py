@@ -120,6 +120,10 @@ def plan_complet(projet, objectif, action, administrateur):
 
 
 PAGES = {
+    "tableau de bord": lambda d: reverse("home"),
+    "tableau de bord, bilan clos comparé": lambda d: (
+        reverse("home") + f"?bilan={d['close'].pk}&comparer={d['ouverte'].pk}"
+    ),
     "plan": lambda d: reverse("axes:plan"),
     "liste": lambda d: reverse("actions:liste"),
     "fiche": lambda d: reverse("actions:detail", args=[d["action"].pk]),

@@ -45,6 +45,11 @@ def _chemins() -> dict[str, tuple[str, int, list[str]]]:
     fiche = ["#moyens table.budget", "#indicateurs table"]
     bilan = ["#actions table", "#avancement table"]
     return {
+        "tableau de bord": (
+            f"/?comparer={clos.pk}",
+            PORTRAIT,
+            ["#titre-comparaison ~ .row table", "figure.graphique table"],
+        ),
         "fiche": (f"/actions/{action.pk}/", PORTRAIT, fiche),
         "bilan ouvert": (f"/bilans/{ouvert.pk}/", PORTRAIT, bilan),
         "bilan clos": (f"/bilans/{clos.pk}/", PORTRAIT, bilan),
@@ -56,7 +61,8 @@ def _chemins() -> dict[str, tuple[str, int, list[str]]]:
 
 
 @pytest.mark.parametrize(
-    "nom", ["fiche", "bilan ouvert", "bilan clos", "plan", "liste", "concertation"]
+    "nom",
+    ["tableau de bord", "fiche", "bilan ouvert", "bilan clos", "plan", "liste", "concertation"],
 )
 def test_printed_page_keeps_every_column_within_the_sheet(demo, connecter, nom):
     page = connecter("agent")
