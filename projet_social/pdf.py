@@ -33,6 +33,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
@@ -46,31 +48,29 @@ class RessourceRefusee(ValueError):
     """The renderer asked for something other than a static file of the project."""
 
 
-def recuperateur():
+class RecuperateurStatique(URLFetcher):
     """WeasyPrint's URL fetcher for our documents: the project's static files and ``data:``
     URIs, nothing else. A refused URL raises: WeasyPrint leaves the image or stylesheet out,
     logs a warning and goes on."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class RecuperateurStatique(URLFetcher):
-        def __init__(self) -> None:
-            # Only data: reaches urllib (its DataHandler); static files are read here.
-            super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+    def __init__(self) -> None:
+        # Only data: reaches urllib (its DataHandler); static files are read here.
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
 
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            fichier = fichier_servi(url)
-            if fichier is None:
-                logger.warning("PDF : ressource refusée %s", url[:200])
-                raise RessourceRefusee(f"Ressource refusée pendant le rendu PDF : {url[:200]}")
-            type_mime, _ = mimetypes.guess_type(fichier.name)
-            return URLFetcherResponse(
-                url,
-                fichier.read_bytes(),
-                {"Content-Type": type_mime or "application/octet-stream"},
-            )
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        fichier = fichier_servi(url)
+        if fichier is None:
+            logger.warning("PDF : ressource refusée %s", url[:200])
+            raise RessourceRefusee(f"Ressource refusée pendant le rendu PDF : {url[:200]}")
+        type_mime, _ = mimetypes.guess_type(fichier.name)
+        return URLFetcherResponse(
+            url, fichier.read_bytes(), {"Content-Type": type_mime or "application/octet-stream"}
+        )
 
+
+def recuperateur() -> RecuperateurStatique:
     return RecuperateurStatique()
 
 
@@ -117,8 +117,6 @@ class Rendu:
 
 def rendre_html(html: str) -> Rendu:
     """``html`` (a whole document) as PDF bytes."""
-    from weasyprint import HTML
-
     debut = time.perf_counter()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=recuperateur()).render()
     contenu = document.write_pdf(pdf_variant=VARIANTE_PDF)

@@ -5,7 +5,7 @@ from django.urls import include, path
 from actions import urls as actions_urls
 from axes import urls as axes_urls
 from projet_social.connexion import ConnexionView
-from projet_social.views import accueil, suivi
+from projet_social.views import accueil, documents, suivi
 
 admin.site.site_header = "Projet social – administration"
 admin.site.site_title = "Projet social"
@@ -32,6 +32,8 @@ urlpatterns = [
                     path("", suivi.liste, name="liste"),
                     path("mes-actions/", suivi.mes_actions, name="mes_actions"),
                     path("<int:pk>/", suivi.fiche, name="detail"),
+                    path("<int:pk>/fiche.pdf", documents.fiche_pdf, name="fiche_pdf"),
+                    path("catalogue.pdf", documents.catalogue_pdf, name="catalogue_pdf"),
                     *actions_urls.urlpatterns,
                 ],
                 "actions",

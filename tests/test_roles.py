@@ -22,6 +22,8 @@ LECTURE = {
     "actions:mes_actions",
     "actions:detail",
     "actions:historique",
+    "actions:fiche_pdf",
+    "actions:catalogue_pdf",
     "actions:partenaires",
     "actions:partenaire",
     "evaluations:campagnes",
@@ -124,6 +126,7 @@ def _url(nom: str, objets) -> str:
         not in {
             "actions:liste",
             "actions:mes_actions",
+            "actions:catalogue_pdf",
             "actions:creer",
             "actions:partenaires",
             "actions:partenaire_creer",

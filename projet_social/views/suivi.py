@@ -34,6 +34,18 @@ from projet_social.permissions import (
 
 HISTORIQUE_APERCU = 5
 
+# The sections of a fiche's PDF, which the agent may leave out (all printed by default).
+SECTIONS_PDF = [
+    ("identification", "Identification"),
+    ("constat", "Constat et objectifs"),
+    ("publics", "Publics et partenaires"),
+    ("moyens", "Moyens et budget"),
+    ("calendrier", "Calendrier et étapes"),
+    ("indicateurs", "Indicateurs"),
+    ("communication", "Communication et réseau"),
+    ("evaluations", "Évaluations annuelles"),
+]
+
 
 # --- The plan as a tree -------------------------------------------------------------------
 
@@ -228,6 +240,7 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
             "peut_modifier": peut_modifier_action(user, action),
             "peut_deplacer": user.has_perm("actions.change_action"),
             "peut_supprimer": user.has_perm("actions.delete_action"),
+            "sections_pdf": SECTIONS_PDF,
         },
     )
 

@@ -48,7 +48,7 @@ def _chemins() -> dict[str, tuple[str, int, list[str]]]:
         "tableau de bord": (
             f"/?comparer={clos.pk}",
             PORTRAIT,
-            ["#titre-comparaison ~ .row table", "figure.graphique table"],
+            ["table.changements-statut"],
         ),
         "fiche": (f"/actions/{action.pk}/", PORTRAIT, fiche),
         "bilan ouvert": (f"/bilans/{ouvert.pk}/", PORTRAIT, bilan),
