@@ -12,7 +12,7 @@ with what it may read locked down.
 - **Fonts shipped with the project** (Source Sans 3, SIL OFL, ``static/vendor/source-sans-3``);
   a character they lack falls back to the system's fonts, else to a visible replacement box.
 - ``<title>``, ``<meta name="author">`` and ``lang`` of the template become the PDF's
-  metadata; the PDF is tagged (PDF/UA-1) for screen readers.
+  metadata; the PDF is tagged (PDF/UA-1) for screen readers, up to ``PAGES_BALISEES``.
 
 ``reponse_pdf`` answers a view with the PDF as a download, or with a French error page when
 the rendering fails (the error is logged with its traceback, the user never sees one)."""
@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 # are served, from disk, by ``recuperer``.
 BASE_URL = "https://projet-social.invalid/"
 VARIANTE_PDF = "pdf/ua-1"
+# Tagging costs 5 to 15 % up to a hundred pages, but WeasyPrint's writer (pydyf) spends a
+# time in the square of the page count on it: a catalogue of a large plan is left untagged.
+PAGES_BALISEES = 250
 
 
 class RessourceRefusee(ValueError):
@@ -119,7 +122,8 @@ def rendre_html(html: str) -> Rendu:
     """``html`` (a whole document) as PDF bytes."""
     debut = time.perf_counter()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=recuperateur()).render()
-    contenu = document.write_pdf(pdf_variant=VARIANTE_PDF)
+    balise = len(document.pages) <= PAGES_BALISEES
+    contenu = document.write_pdf(pdf_variant=VARIANTE_PDF if balise else None)
     return Rendu(
         contenu=contenu,
         pages=len(document.pages),
