@@ -220,6 +220,7 @@ class Campagne(VersionedModel):
             return None
         contenu = (
             DossierBilan.objects.filter(campagne=self, mise_en_page=mise_en_page)
+            .order_by("pk")
             .values_list("contenu", flat=True)
             .first()
         )
@@ -237,9 +238,8 @@ class Campagne(VersionedModel):
             )
             if not toujours_close:
                 return False
-            DossierBilan.objects.update_or_create(
-                campagne=self, defaults={"contenu": contenu, "mise_en_page": mise_en_page}
-            )
+            DossierBilan.objects.filter(campagne=self).delete()  # of an older layout
+            DossierBilan.objects.create(campagne=self, contenu=contenu, mise_en_page=mise_en_page)
         return True
 
     # --- Closing and reopening ----------------------------------------------------------
