@@ -267,6 +267,15 @@ def test_a_closed_review_says_when_it_closed(client, elu, administrateur, bilan)
     assert "En cours de saisie" not in couverture
 
 
+def test_a_review_of_a_plan_without_actions_renders(client, elu, projet):
+    campagne = CampagneFactory(projet=projet, annee=2024)
+    client.force_login(elu)
+    texte = _texte(_telecharger(client, campagne))
+    assert "Aucune action dans ce bilan." in texte
+    assert "La réunion partenariale de ce bilan n'est pas enregistrée." in texte
+    assert "Aucun indicateur n'est défini." in texte
+
+
 # --- A closed review: its snapshot only, rendered once -----------------------------------------
 
 
