@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from actions.enums import SensIndicateur, StatutAction, TypeIndicateur
 from actions.models import Action, Partenaire, atteinte
-from axes.models import Axe
+from axes.models import Axe, BesoinSocial
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from projet_social.search import cle_de_tri
 from projet_social.utilisateurs import nom_affiche
@@ -130,6 +130,14 @@ class Campagne(VersionedModel):
     synthese = models.TextField("synthèse", blank=True)
     decisions = models.TextField("décisions de la réunion partenariale", blank=True)
     closed_at = models.DateTimeField("close le", null=True, blank=True, editable=False)
+    # Written when it closes: the ABS needs and the codes of the actions answering them, as
+    # they were ([{"thematique", "constat", "chiffre_cle", "source", "actions": ["1.2.3"]}]).
+    besoins_cloture = models.JSONField(
+        "besoins sociaux (ABS) et actions qui y répondent, à la clôture",
+        default=list,
+        blank=True,
+        editable=False,
+    )
     actions_decidees = models.ManyToManyField(
         "actions.Action",
         through="ActionDecidee",
@@ -203,6 +211,37 @@ class Campagne(VersionedModel):
         """{(axe number, objective number): progress}."""
         return avancement(self.projet_id, self, par=("axe_numero", "objectif_numero"))
 
+    # --- The dossier of a closed review, rendered once ----------------------------------
+
+    def dossier_conserve(self, mise_en_page: int) -> bytes | None:
+        """The PDF dossier kept for this closed review, rendered with ``mise_en_page`` (the
+        dossier's layout version), or None: one query."""
+        if not self.est_close:
+            return None
+        contenu = (
+            DossierBilan.objects.filter(campagne=self, mise_en_page=mise_en_page)
+            .order_by("pk")
+            .values_list("contenu", flat=True)
+            .first()
+        )
+        return bytes(contenu) if contenu is not None else None
+
+    def conserver_dossier(self, contenu: bytes, mise_en_page: int) -> bool:
+        """Keep the PDF dossier of this closed review, unless it was reopened (or closed
+        anew) while it was being rendered: under a lock on the campaign row, as closing and
+        reopening. Returns whether it was kept."""
+        with transaction.atomic():
+            toujours_close = (
+                Campagne.objects.select_for_update()
+                .filter(pk=self.pk, statut=StatutCampagne.CLOSE, closed_at=self.closed_at)
+                .exists()
+            )
+            if not toujours_close:
+                return False
+            DossierBilan.objects.filter(campagne=self).delete()  # of an older layout
+            DossierBilan.objects.create(campagne=self, contenu=contenu, mise_en_page=mise_en_page)
+        return True
+
     # --- Closing and reopening ----------------------------------------------------------
 
     def clore(self, par) -> None:
@@ -216,6 +255,7 @@ class Campagne(VersionedModel):
             if verrouillee.est_close:
                 raise CampagneDejaClose(verrouillee)
             verrouillee.figer(par)
+            DossierBilan.objects.filter(campagne=verrouillee).delete()
             # The locked row, not this object: a synthèse saved since it was read is kept.
             verrouillee.statut = StatutCampagne.CLOSE
             verrouillee.closed_at = timezone.now()
@@ -261,6 +301,8 @@ class Campagne(VersionedModel):
         self._ecrire_instantane()
 
     def _ecrire_instantane(self) -> None:
+        """Write the snapshot on the rows (and ``besoins_cloture`` on this object: the
+        caller saves it)."""
         fiches = {
             action.pk: action
             for action in avancement_sans_cloture(
@@ -297,6 +339,18 @@ class Campagne(VersionedModel):
             Reunion.objects.filter(pk=reunion.pk).update(
                 partenaires_cloture=reunion.partenaires_cloture, axes_cloture=reunion.axes_cloture
             )
+        self.besoins_cloture = []
+        besoins = (
+            BesoinSocial.objects.du_projet(self.projet_id)
+            .order_by("thematique", "pk")
+            .prefetch_related(models.Prefetch("actions", queryset=Action.objects.only("pk")))
+        )
+        for besoin in besoins:
+            siennes = sorted(
+                (fiches[action.pk] for action in besoin.actions.all() if action.pk in fiches),
+                key=lambda fiche: (fiche.objectif.axe.numero, fiche.objectif.numero, fiche.numero),
+            )
+            self.besoins_cloture.append(besoin_fige(besoin, [fiche.code for fiche in siennes]))
 
     def rouvrir(self, par) -> None:
         """Reopen a closed review (administrators): a recorded act that clears its snapshot.
@@ -322,6 +376,8 @@ class Campagne(VersionedModel):
                 }
             )
             self.reunions.update(partenaires_cloture=[], axes_cloture=[])
+            DossierBilan.objects.filter(campagne=verrouillee).delete()
+            verrouillee.besoins_cloture = []
             verrouillee.statut = StatutCampagne.OUVERTE
             verrouillee.closed_at = None
             verrouillee.version += 1
@@ -329,6 +385,18 @@ class Campagne(VersionedModel):
             verrouillee._history_user = par
             verrouillee.save()
         self.refresh_from_db()
+
+
+def besoin_fige(besoin, codes: list[str]) -> dict:
+    """What a closing records of an ABS need (``Campagne.besoins_cloture``): the need as it
+    was, and the codes of the actions answering it, in code order."""
+    return {
+        "thematique": besoin.thematique,
+        "constat": besoin.constat,
+        "chiffre_cle": besoin.chiffre_cle,
+        "source": besoin.source,
+        "actions": codes,
+    }
 
 
 class CampagneDejaClose(Exception):
@@ -894,6 +962,30 @@ class Reunion(VersionedModel):
     @property
     def nb_participants(self) -> int:
         return sum(getattr(self, champ) for champ in self.CATEGORIES)
+
+
+class DossierBilan(models.Model):
+    """The PDF dossier of a closed review, rendered at its first download and served again
+    as it is: a closed review prints the same dossier forever, without the seconds of a
+    rendering. Reopening the review drops it; ``mise_en_page`` is the dossier's layout
+    version, so that a new layout renders the dossier again."""
+
+    campagne = models.OneToOneField(
+        Campagne, on_delete=models.CASCADE, related_name="dossier", verbose_name="bilan"
+    )
+    contenu = models.BinaryField("PDF")
+    mise_en_page = models.PositiveSmallIntegerField("version de la mise en page")
+    rendered_at = models.DateTimeField("produit le", auto_now=True)
+
+    class Meta:
+        verbose_name = "dossier d'un bilan clos"
+        verbose_name_plural = "dossiers des bilans clos"
+        ordering = ["campagne", "pk"]
+        # A cache of the rendering: no one manages it, so no role has permissions on it.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Dossier du {self.campagne}"
 
 
 class ActionDecidee(models.Model):

@@ -6,6 +6,7 @@ closed, with back-dated history). Models come from ``apps`` (a migration's or th
 from django.conf import settings
 from django.db import models
 
+from evaluations.models import besoin_fige
 from projet_social.search import cle_de_tri
 
 REALISEE, ABANDONNEE, CLOSE = "realisee", "abandonnee", "close"
@@ -162,3 +163,38 @@ def figer_depuis_l_historique(apps, campagnes=None) -> None:
                 for axe in reunion.axes.order_by("numero", "pk")
             ]
             reunion.save()
+
+
+def figer_les_besoins(apps, campagnes=None) -> None:
+    """Record on every closed review the ABS needs and the codes of the actions answering
+    them (``Campagne.besoins_cloture``), for the reviews closed before it was recorded: the
+    needs and links of today (they have no history), the codes as the review's rows have
+    them. Models come from ``apps``."""
+    Campagne = apps.get_model("evaluations", "Campagne")
+    Evaluation = apps.get_model("evaluations", "Evaluation")
+    BesoinSocial = apps.get_model("axes", "BesoinSocial")
+    Liens = apps.get_model("actions", "Action").besoins.through
+    for campagne in Campagne.objects.filter(statut=CLOSE).order_by("projet_id", "annee", "pk"):
+        if campagnes is not None and campagne.pk not in campagnes:
+            continue
+        codes = {
+            action_id: (axe, objectif, numero)
+            for action_id, axe, objectif, numero in Evaluation.objects.filter(
+                campagne=campagne, action__isnull=False, numero_axe__isnull=False
+            ).values_list("action_id", "numero_axe", "numero_objectif", "numero_action")
+        }
+        liens: dict[int, list] = {}
+        for besoin_id, action_id in Liens.objects.filter(
+            besoinsocial__projet_id=campagne.projet_id
+        ).values_list("besoinsocial_id", "action_id"):
+            if action_id in codes:
+                liens.setdefault(besoin_id, []).append(codes[action_id])
+        campagne.besoins_cloture = [
+            besoin_fige(
+                besoin, [".".join(map(str, code)) for code in sorted(liens.get(besoin.pk, []))]
+            )
+            for besoin in BesoinSocial.objects.filter(projet_id=campagne.projet_id).order_by(
+                "thematique", "pk"
+            )
+        ]
+        Campagne.objects.filter(pk=campagne.pk).update(besoins_cloture=campagne.besoins_cloture)

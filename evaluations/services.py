@@ -5,17 +5,19 @@ and reading it line by line: as it is now (open campaign), or from the rows its 
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef
 
-from actions.enums import StatutAction
-from actions.models import ORDRE_CODE, Action
-from axes.models import ProjetSocial
-from evaluations.enums import Appreciation, StatutCampagne
-from evaluations.models import ActionDecidee, Avancement, Campagne, Evaluation
+from actions.enums import STATUTS_TERMINES, SensIndicateur, StatutAction, TypeIndicateur
+from actions.models import ORDRE_CODE, Action, Indicateur, Partenaire
+from axes.models import Axe, BesoinSocial, ProjetSocial
+from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
+from evaluations.models import ActionDecidee, Avancement, Campagne, Evaluation, Mesure, Reunion
+from projet_social.search import cle_de_tri
 
 # --- Opening and preparing -----------------------------------------------------------------
 
@@ -77,6 +79,7 @@ class LigneBilan:
     evaluation: Any = None
     peut_evaluer: bool = False
     motif_abandon: str = ""
+    mesures: "list[MesureDuBilan]" = field(default_factory=list)  # see ``lire_les_mesures``
 
     @property
     def fiche_existe(self) -> bool:
@@ -118,6 +121,15 @@ class LigneBilan:
     @property
     def appreciation_libelle(self) -> str:
         return Appreciation(self.appreciation).label if self.appreciation else ""
+
+    def en_retard_le(self, jour: datetime.date) -> bool:
+        """The rule of lateness (``actions.models.q_en_retard``) on the fiche as this line
+        has it: its échéance is before ``jour`` and it is neither réalisée nor abandonnée."""
+        return (
+            self.echeance is not None
+            and self.echeance < jour
+            and self.statut_fiche not in STATUTS_TERMINES
+        )
 
 
 def origine_avancement(
@@ -269,3 +281,185 @@ def decisions(lignes: list[LigneBilan]) -> Decisions:
         if evaluation.statut == StatutAction.ABANDONNEE:
             resultat.abandonnees.append(ligne)
     return resultat
+
+
+# --- What the dossier of a review reads besides its lines -----------------------------------
+
+
+@dataclass
+class MesureDuBilan:
+    """An indicator of an action in a review, with its value there: the indicator as it
+    was at the closing for a closed review, as it is now for an open one."""
+
+    code_action: str
+    libelle: str
+    type: str
+    unite: str
+    cible: Decimal | None
+    sens: str
+    valeur: Decimal | None
+    commentaire: str
+    atteinte: Decimal | None
+
+    @property
+    def type_libelle(self) -> str:
+        return TypeIndicateur(self.type).label if self.type else ""
+
+    @property
+    def baisse(self) -> bool:
+        return self.sens == SensIndicateur.BAISSE
+
+    @property
+    def a_la_cible(self) -> bool:
+        """On target: an attainment of 100 % or more, as rounded for display."""
+        return self.atteinte is not None and self.atteinte >= 100
+
+
+def lire_les_mesures(campagne: Campagne, lignes: list[LigneBilan]) -> None:
+    """Give each line its indicators with their value in the review (``ligne.mesures``): a
+    closed review's measures with the copy of their indicator (one query); an open
+    review's indicators of today's fiches, each with its measure if any (two queries)."""
+    if campagne.est_close:
+        par_evaluation: dict[int, list[Mesure]] = {}
+        for mesure in Mesure.objects.filter(evaluation__campagne=campagne).order_by("pk"):
+            par_evaluation.setdefault(mesure.evaluation_id, []).append(mesure)
+        for ligne in lignes:
+            ligne.mesures = [
+                MesureDuBilan(
+                    code_action=ligne.code,
+                    libelle=mesure.indicateur_libelle,
+                    type=mesure.indicateur_type,
+                    unite=mesure.indicateur_unite,
+                    cible=mesure.indicateur_cible,
+                    sens=mesure.indicateur_sens,
+                    valeur=mesure.valeur_realisee,
+                    commentaire=mesure.commentaire,
+                    atteinte=mesure.atteinte,
+                )
+                for mesure in par_evaluation.get(ligne.evaluation.pk, [])
+            ]
+        return
+    valeurs = {
+        (mesure.action_pk, mesure.indicateur_id): mesure
+        for mesure in Mesure.objects.filter(evaluation__campagne=campagne)
+        .annotate(action_pk=F("evaluation__action_id"))
+        .order_by()
+    }
+    par_action: dict[int, list[Indicateur]] = {}
+    for indicateur in Indicateur.objects.filter(
+        action__in=Action.objects.du_projet(campagne.projet_id)
+    ).order_by("action_id", "pk"):
+        par_action.setdefault(indicateur.action_id, []).append(indicateur)
+    for ligne in lignes:
+        ligne.mesures = []
+        for indicateur in par_action.get(ligne.action_id, []):
+            mesure = valeurs.get((ligne.action_id, indicateur.pk))
+            valeur = mesure.valeur_realisee if mesure is not None else None
+            ligne.mesures.append(
+                MesureDuBilan(
+                    code_action=ligne.code,
+                    libelle=indicateur.libelle,
+                    type=indicateur.type,
+                    unite=indicateur.unite,
+                    cible=indicateur.valeur_cible,
+                    sens=indicateur.sens,
+                    valeur=valeur,
+                    commentaire=mesure.commentaire if mesure is not None else "",
+                    atteinte=indicateur.atteinte(valeur),
+                )
+            )
+
+
+@dataclass
+class BesoinDuBilan:
+    """A need of the ABS and the review's lines of the actions answering it."""
+
+    thematique: str
+    constat: str
+    chiffre_cle: str
+    source: str
+    actions: list[LigneBilan]
+
+
+def besoins_du_bilan(campagne: Campagne, lignes: list[LigneBilan]) -> list[BesoinDuBilan]:
+    """The ABS needs and the actions answering them: as recorded at the closing for a
+    closed review (no query), as they are for an open one (two queries)."""
+    if campagne.est_close:
+        par_code = {ligne.code: ligne for ligne in lignes}
+        return [
+            BesoinDuBilan(
+                thematique=besoin["thematique"],
+                constat=besoin["constat"],
+                chiffre_cle=besoin["chiffre_cle"],
+                source=besoin["source"],
+                actions=[par_code[code] for code in besoin["actions"] if code in par_code],
+            )
+            for besoin in campagne.besoins_cloture
+        ]
+    par_action = {ligne.action_id: ligne for ligne in lignes}
+    liens: dict[int, list[LigneBilan]] = {}
+    for besoin_id, action_id in (
+        Action.besoins.through.objects.filter(besoinsocial__projet_id=campagne.projet_id)
+        .order_by()
+        .values_list("besoinsocial_id", "action_id")
+    ):
+        if action_id in par_action:
+            liens.setdefault(besoin_id, []).append(par_action[action_id])
+    ordre = {id(ligne): rang for rang, ligne in enumerate(lignes)}  # the code order
+    return [
+        BesoinDuBilan(
+            thematique=besoin.thematique,
+            constat=besoin.constat,
+            chiffre_cle=besoin.chiffre_cle,
+            source=besoin.source,
+            actions=sorted(liens.get(besoin.pk, []), key=lambda ligne: ordre[id(ligne)]),
+        )
+        for besoin in BesoinSocial.objects.du_projet(campagne.projet_id).order_by(
+            "thematique", "pk"
+        )
+    ]
+
+
+@dataclass
+class ReunionDuBilan:
+    """A réunion partenariale of a review, with its partners present and the axes discussed
+    (their names as recorded at the closing for a closed review)."""
+
+    reunion: Reunion
+    partenaires: list[str]
+    axes: list[str]
+
+    @property
+    def participants(self) -> list[tuple[str, int]]:
+        """(category, number) for each category of participants, in the model's order."""
+        return [
+            (Reunion._meta.get_field(champ).verbose_name, getattr(self.reunion, champ))
+            for champ in Reunion.CATEGORIES
+        ]
+
+
+def reunions_du_bilan(campagne: Campagne) -> list[ReunionDuBilan]:
+    """The réunions partenariales of the review, in date order: one query for a closed
+    review, three for an open one."""
+    reunions = Reunion.objects.filter(campagne=campagne, type=TypeReunion.BILAN_ANNUEL).order_by(
+        "date", "pk"
+    )
+    if campagne.est_close:
+        return [
+            ReunionDuBilan(reunion, list(reunion.partenaires_cloture), list(reunion.axes_cloture))
+            for reunion in reunions
+        ]
+    reunions = reunions.prefetch_related(
+        models.Prefetch(
+            "partenaires", queryset=Partenaire.objects.order_by(cle_de_tri("nom"), "pk")
+        ),
+        models.Prefetch("axes", queryset=Axe.objects.order_by("numero", "pk")),
+    )
+    return [
+        ReunionDuBilan(
+            reunion,
+            [partenaire.nom for partenaire in reunion.partenaires.all()],
+            [str(axe) for axe in reunion.axes.all()],
+        )
+        for reunion in reunions
+    ]

@@ -55,7 +55,7 @@ from axes.enums import StatutProjet
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation, Mesure, Reunion
-from evaluations.reprise import figer_depuis_l_historique
+from evaluations.reprise import figer_depuis_l_historique, figer_les_besoins
 from projet_social import roles
 from projet_social.versioning import VersionedModel
 
@@ -276,6 +276,7 @@ class _Chargeur:
         ]
         if a_figer:
             figer_depuis_l_historique(django_apps, campagnes=a_figer)
+            figer_les_besoins(django_apps, campagnes=a_figer)
         return projet
 
     def charger_comptes(self) -> None:

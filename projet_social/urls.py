@@ -5,7 +5,7 @@ from django.urls import include, path
 from actions import urls as actions_urls
 from axes import urls as axes_urls
 from projet_social.connexion import ConnexionView
-from projet_social.views import accueil, documents, suivi
+from projet_social.views import accueil, documents, dossier, suivi
 
 admin.site.site_header = "Projet social – administration"
 admin.site.site_title = "Projet social"
@@ -40,6 +40,7 @@ urlpatterns = [
             )
         ),
     ),
+    path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
     path("", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

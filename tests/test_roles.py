@@ -28,6 +28,7 @@ LECTURE = {
     "actions:partenaire",
     "evaluations:campagnes",
     "evaluations:campagne",
+    "dossier_bilan",
     "evaluations:concertation",
     "evaluations:reunion",
 }
@@ -108,6 +109,7 @@ def _url(nom: str, objets) -> str:
         "actions:partenaire_modifier": {"pk": objets["partenaire"].pk},
         "actions:partenaire_fusionner": {"pk": objets["partenaire"].pk},
         "evaluations:campagne": {"pk": objets["campagne"].pk},
+        "dossier_bilan": {"pk": objets["campagne"].pk},
         "evaluations:campagne_modifier": {"pk": objets["campagne"].pk},
         "evaluations:clore": {"pk": objets["campagne"].pk},
         "evaluations:action_nouvelle": {"pk": objets["campagne"].pk},

@@ -171,19 +171,6 @@ def _avancement(portee: Portee, axes: list, objectifs: list) -> dict:
     liens = portee.liens
     if portee.axe is not None:
         total = par_axe.get(portee.axe.numero, vide)
-    barres_axes = []
-    for axe in axes:
-        a = par_axe.get(axe.numero, vide)
-        barres_axes.append(
-            Barre(
-                libelle=f"Axe {axe.numero}. {axe.intitule}",
-                valeur=a.moyenne,
-                texte=pourcent(a.moyenne),
-                couleur=axe.couleur,
-                lien=Liens({})(axe=axe.pk),
-                details=[a.couverture],
-            )
-        )
     barres_objectifs = []
     for objectif in objectifs:
         if portee.axe is not None and objectif.axe_id != portee.axe.pk:
@@ -203,17 +190,8 @@ def _avancement(portee: Portee, axes: list, objectifs: list) -> dict:
     return {
         "avancement": total,
         "par_axe": par_axe,
-        "graphique_axes": Barres(
-            largeur=620,
-            titre=f"Avancement par axe{de}",
-            description=(
-                "Avancement moyen des actions de chaque axe, en pourcentage : "
-                + " ; ".join(f"{b.libelle} : {b.texte}" for b in barres_axes)
-                + "."
-            ),
-            colonnes=["Axe", "Avancement", "Couverture"],
-            barres=barres_axes,
-            maximum=100,
+        "graphique_axes": graphique_avancement_par_axe(
+            axes, par_axe, portee.campagne, lien=lambda axe: Liens({})(axe=axe.pk)
         ),
         "graphique_objectifs": Barres(
             largeur=760,
@@ -228,6 +206,74 @@ def _avancement(portee: Portee, axes: list, objectifs: list) -> dict:
             maximum=100,
         ),
     }
+
+
+def graphique_avancement_par_axe(
+    axes: list, par_axe: dict[int, Avancement], campagne: Campagne | None, *, lien=None
+) -> Barres:
+    """The chart « Avancement par axe », of the dashboard and of the review's dossier:
+    ``axes`` have a numero, an intitule and a couleur (the axes of today, or a closed
+    review's as they were), ``par_axe`` their progress by number; ``lien(axe)`` is the list
+    behind a bar (none in a PDF)."""
+    vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
+    barres = []
+    for axe in axes:
+        a = par_axe.get(axe.numero, vide)
+        barres.append(
+            Barre(
+                libelle=f"Axe {axe.numero}. {axe.intitule}",
+                valeur=a.moyenne,
+                texte=pourcent(a.moyenne),
+                couleur=axe.couleur,
+                lien=lien(axe) if lien else None,
+                details=[a.couverture],
+            )
+        )
+    de = f" au {campagne}" if campagne else ""
+    return Barres(
+        largeur=620,
+        titre=f"Avancement par axe{de}",
+        description=(
+            "Avancement moyen des actions de chaque axe, en pourcentage : "
+            + " ; ".join(f"{b.libelle} : {b.texte}" for b in barres)
+            + "."
+        ),
+        colonnes=["Axe", "Avancement", "Couverture"],
+        barres=barres,
+        maximum=100,
+    )
+
+
+def graphique_des_statuts(
+    comptes: dict[str, int], campagne: Campagne | None, *, lien=None
+) -> BarresEmpilees:
+    """The chart « Actions par statut », of the dashboard and of the review's dossier:
+    ``comptes`` is {statut: number of actions}; ``lien(statut)`` the list behind a segment
+    (none in a PDF)."""
+    comptes = {statut: comptes.get(statut, 0) for statut in StatutAction.values}
+    total = sum(comptes.values())
+    de = f" au {campagne}" if campagne else ""
+    return BarresEmpilees(
+        largeur=440,
+        titre=f"Actions par statut{de}",
+        description=(
+            f"Répartition des {total} actions par statut : "
+            + " ; ".join(f"{label} : {comptes[code]}" for code, label in StatutAction.choices)
+            + "."
+        ),
+        colonnes=["Actions"],
+        series=[Serie(label, COULEURS_STATUT[code]) for code, label in StatutAction.choices],
+        lignes=[
+            LigneEmpilee(
+                libelle=f"{total} actions",
+                segments=[
+                    Segment(comptes[code], str(comptes[code]), lien(code) if lien else None)
+                    for code in StatutAction.values
+                ],
+                total_texte=str(total),
+            )
+        ],
+    )
 
 
 def _lignes_du_bilan(portee: Portee, campagne: Campagne | None):
@@ -275,29 +321,7 @@ def _statuts(portee: Portee) -> dict:
         def lien(statut):
             return liens(statut=statut)
 
-    series = [Serie(label, COULEURS_STATUT[code]) for code, label in StatutAction.choices]
-    de = f" au {portee.campagne}" if portee.campagne else ""
-    graphique = BarresEmpilees(
-        largeur=440,
-        titre=f"Actions par statut{de}",
-        description=(
-            f"Répartition des {total} actions par statut : "
-            + " ; ".join(f"{label} : {comptes[code]}" for code, label in StatutAction.choices)
-            + "."
-        ),
-        colonnes=["Actions"],
-        series=series,
-        lignes=[
-            LigneEmpilee(
-                libelle=f"{total} actions",
-                segments=[
-                    Segment(comptes[code], str(comptes[code]), lien(code))
-                    for code in StatutAction.values
-                ],
-                total_texte=str(total),
-            )
-        ],
-    )
+    graphique = graphique_des_statuts(comptes, portee.campagne, lien=lien)
     if portee.campagne is not None and portee.campagne.est_close:
         lien_actions = portee.liens_bilan(statut_bilan=list(StatutAction.values))
     else:

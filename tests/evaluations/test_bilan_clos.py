@@ -7,6 +7,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.db.models import ProtectedError, RestrictedError
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +17,14 @@ from actions.services import fusionner_partenaires
 from axes.enums import StatutProjet
 from evaluations.enums import StatutCampagne, TypeReunion
 from evaluations.models import Campagne, Evaluation, Mesure, Reunion
+from evaluations.reprise import figer_les_besoins
 from tests.actions.factories import ActionFactory, IndicateurFactory, PartenaireFactory
-from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.axes.factories import (
+    AxeFactory,
+    BesoinSocialFactory,
+    ObjectifFactory,
+    ProjetSocialFactory,
+)
 from tests.evaluations.factories import (
     CampagneFactory,
     EvaluationFactory,
@@ -102,6 +109,52 @@ def test_the_closing_writes_the_snapshot(bilan):
     bilan["reunion"].refresh_from_db()
     assert bilan["reunion"].partenaires_cloture == ["CAF", "CDAS"]
     assert bilan["reunion"].axes_cloture == ["Axe 1 : Accompagnement"]
+
+
+def test_the_closing_records_the_needs_and_the_actions_answering_them(administrateur, bilan):
+    campagne = bilan["campagne"]
+    projet = campagne.projet
+    campagne.rouvrir(administrateur)
+    isolement = BesoinSocialFactory(projet=projet, thematique="Isolement", chiffre_cle="1 sur 4")
+    BesoinSocialFactory(projet=projet, thematique="Acces aux droits")
+    ailleurs = BesoinSocialFactory(thematique="Besoin d'un autre projet")
+    # Linked from the fiches' side, which records it in their history.
+    bilan["seule"].besoins.set([isolement, ailleurs])
+    bilan["evaluee"].besoins.set([isolement])
+    campagne.clore(administrateur)
+
+    campagne.refresh_from_db()
+    assert [(b["thematique"], b["actions"]) for b in campagne.besoins_cloture] == [
+        ("Acces aux droits", []),
+        ("Isolement", ["1.1.1", "1.1.2"]),
+    ]
+    assert campagne.besoins_cloture[1]["chiffre_cle"] == "1 sur 4"
+    # Needs and links change afterwards: the record stays.
+    isolement.thematique = "Solitude"
+    isolement.save()
+    bilan["seule"].besoins.clear()
+    campagne.refresh_from_db()
+    assert campagne.besoins_cloture[1]["thematique"] == "Isolement"
+
+    campagne.rouvrir(administrateur)
+    assert Campagne.objects.get(pk=campagne.pk).besoins_cloture == []
+
+
+def test_reviews_closed_before_needs_were_recorded_get_today_s_needs(bilan):
+    """The migration's step (evaluations.reprise.figer_les_besoins): the codes as the
+    review's rows have them, even after the fiche moved."""
+    campagne = bilan["campagne"]
+    besoin = BesoinSocialFactory(projet=campagne.projet, thematique="Isolement")
+    bilan["evaluee"].besoins.set([besoin])
+    Action.objects.filter(pk=bilan["evaluee"].pk).update(numero=9)
+    Campagne.objects.filter(pk=campagne.pk).update(besoins_cloture=[])
+
+    figer_les_besoins(django_apps)
+
+    campagne.refresh_from_db()
+    assert [(b["thematique"], b["actions"]) for b in campagne.besoins_cloture] == [
+        ("Isolement", ["1.1.1"])
+    ]
 
 
 def test_nothing_changes_the_closed_review_page(client, elu, administrateur, bilan):
