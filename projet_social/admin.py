@@ -11,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from projet_social.resources import FormatXLSX
 from projet_social.utilisateurs import ORDRE_DES_NOMS, nom_affiche
 from projet_social.versioning import (
     CHAMP_VERSION,
@@ -88,6 +90,19 @@ class FormulaireExport(SelectableFieldsExportForm):
 
 class ImportExportAdmin(ImportExportModelAdmin):
     export_form_class = FormulaireExport
+    # The formats a spreadsheet opens; the quote that neutralises a formula-like text is a
+    # spreadsheet convention, noise in JSON or HTML.
+    export_formats = (CSV, FormatXLSX)
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
+        # As import-export's, but numbers and dates are written as such in every binary
+        # format: it recognises only its own classes (``type(...) in BINARY_FORMATS``).
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        return file_format.export_data(data)
 
 
 def choix_utilisateurs(db_field, kwargs: dict, queryset=None) -> forms.ModelChoiceField:

@@ -818,6 +818,18 @@ def test_admin_import_shows_the_french_row_error(client, administrateur, actions
     assert "ne correspond pas au code 2.3.1" in html.unescape(apercu.content.decode())
 
 
+def test_admin_export_offers_csv_and_xlsx(client, administrateur):
+    client.force_login(administrateur)
+
+    formulaire = client.get(_url(Partenaire, "export")).context["form"]
+
+    assert [libelle for _, libelle in formulaire.fields["format"].choices] == [
+        "---",
+        "csv",
+        "xlsx",
+    ]
+
+
 def test_objective_import_keys_on_its_code_within_the_axes(projet, objectif, actions):
     dataset = _exporter_en_csv(ObjectifResource())
     dataset.append([projet.intitule, "2.4", "", "Soutenir les aidants", ""])
