@@ -18,8 +18,8 @@ from actions.models import (
 )
 from actions.resources import ActionResource, IndicateurResource, PartenaireResource
 from projet_social.admin import (
+    ExportAdmin,
     HistoriqueAdmin,
-    ImportExportAdmin,
     VersionedAdminForm,
     VersionedAdminMixin,
     choix_utilisateurs,
@@ -135,7 +135,7 @@ class PublicCibleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partenaire)
-class PartenaireAdmin(VersionedAdminMixin, ImportExportAdmin):
+class PartenaireAdmin(VersionedAdminMixin, ExportAdmin):
     resource_classes = (PartenaireResource,)
     list_display = ("nom", "type", "contact", "telephone", "email", "nb_actions")
     list_filter = ("type",)
@@ -161,7 +161,7 @@ class ActionAdminForm(VersionedAdminForm):
 
 
 @admin.register(Action)
-class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
+class ActionAdmin(VersionedAdminMixin, ExportAdmin, HistoriqueAdmin):
     form = ActionAdminForm
     resource_classes = (ActionResource,)
     list_display = (
@@ -322,7 +322,7 @@ class ActionAdmin(VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin):
 
 
 @admin.register(Indicateur)
-class IndicateurAdmin(LigneDActionAdminMixin, ImportExportAdmin, HistoriqueAdmin):
+class IndicateurAdmin(LigneDActionAdminMixin, ExportAdmin, HistoriqueAdmin):
     resource_classes = (IndicateurResource,)
     list_display = ("libelle", "action_code", "type", "unite", "valeur_cible")
     list_filter = ("type", ("action__objectif__axe", admin.RelatedOnlyFieldListFilter))

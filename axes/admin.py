@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from axes.resources import AxeResource, ObjectifResource
-from projet_social.admin import ImportExportAdmin, VersionedAdminMixin
+from projet_social.admin import ExportAdmin, VersionedAdminMixin
 
 CODE_OBJECTIF = re.compile(r"^\s*(\d+)\.(\d+)\s*$")
 
@@ -46,7 +46,7 @@ class ProjetSocialAdmin(admin.ModelAdmin):
 
 
 @admin.register(Axe)
-class AxeAdmin(VersionedAdminMixin, ImportExportAdmin):
+class AxeAdmin(VersionedAdminMixin, ExportAdmin):
     resource_classes = (AxeResource,)
     list_display = ("numero", "intitule", "projet", "pastille", "nb_objectifs")
     list_display_links = ("numero", "intitule")
@@ -74,7 +74,7 @@ class AxeAdmin(VersionedAdminMixin, ImportExportAdmin):
 
 
 @admin.register(Objectif)
-class ObjectifAdmin(VersionedAdminMixin, ImportExportAdmin):
+class ObjectifAdmin(VersionedAdminMixin, ExportAdmin):
     resource_classes = (ObjectifResource,)
     list_display = ("code", "intitule", "axe", "nb_actions")
     list_display_links = ("code", "intitule")

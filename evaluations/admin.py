@@ -11,8 +11,8 @@ from evaluations.enums import StatutCampagne
 from evaluations.models import Campagne, CampagneDejaClose, Evaluation, Mesure, Reunion
 from evaluations.resources import EvaluationResource
 from projet_social.admin import (
+    ExportAdmin,
     HistoriqueAdmin,
-    ImportExportAdmin,
     VersionedAdminMixin,
     choix_utilisateurs,
 )
@@ -128,9 +128,7 @@ class CampagneAdmin(VersionedAdminMixin, HistoriqueAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(
-    LigneDActionAdminMixin, VersionedAdminMixin, ImportExportAdmin, HistoriqueAdmin
-):
+class EvaluationAdmin(LigneDActionAdminMixin, VersionedAdminMixin, ExportAdmin, HistoriqueAdmin):
     resource_classes = (EvaluationResource,)
     list_display = (
         "campagne",

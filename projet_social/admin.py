@@ -1,19 +1,25 @@
-"""What the admins of the three apps share: the export form, the read-only history, the
+"""What the admins of the three apps share: the export (no import), the read-only history, the
 select of accounts, and, about versioned objects (fiche, évaluation, bilan,
 partenaire, réunion, axe, objectif): the change form carries the version it was opened at, and
 a change form posted without it, or over a newer version, is refused with the message the
 application gives (nothing saved; the form then carries the version now saved, so saving
 again overwrites it knowingly)."""
 
+from typing import NoReturn
+
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
-from import_export.admin import ImportExportModelAdmin
+from django.http import Http404, HttpRequest
+from django.urls import path
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from projet_social.resources import FormatXLSX
 from projet_social.utilisateurs import ORDRE_DES_NOMS, nom_affiche
 from projet_social.versioning import (
     CHAMP_VERSION,
@@ -86,8 +92,40 @@ class FormulaireExport(SelectableFieldsExportForm):
         return field.column_name if field is not None else field_name
 
 
-class ImportExportAdmin(ImportExportModelAdmin):
+class ExportAdmin(ExportMixin, admin.ModelAdmin):
+    """The "Exporter" button of a list: its rows (as filtered) in CSV or XLSX, the columns to
+    choose, French headers; text cells are safe from formulas (``ResourceFrancaise``).
+
+    Export only: the admin has no import screens. Import-export's own (``ImportMixin``) read
+    a file named by the posted form from the server's temporary folder, answered a wrong
+    header with an English traceback and a bad format with a server error; files are to be
+    imported through the application's own page instead.
+    """
+
     export_form_class = FormulaireExport
+    # The formats a spreadsheet opens; the quote that neutralises a formula-like text is a
+    # spreadsheet convention, noise in JSON or HTML.
+    export_formats = (CSV, FormatXLSX)
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
+        # As import-export's, but numbers and dates are written as such in every binary
+        # format: it recognises only its own classes (``type(...) in BINARY_FORMATS``).
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        return file_format.export_data(data)
+
+    def get_urls(self) -> list:
+        # Without these, the admin's catch-all would take "import" for an object's id and
+        # redirect; the old addresses are plainly not found, for every method.
+        absentes = [path(f"{nom}/", page_absente) for nom in ("import", "process_import")]
+        return absentes + super().get_urls()
+
+
+def page_absente(request: HttpRequest) -> NoReturn:
+    raise Http404("L'import de fichiers ne se fait pas depuis l'administration.")
 
 
 def choix_utilisateurs(db_field, kwargs: dict, queryset=None) -> forms.ModelChoiceField:

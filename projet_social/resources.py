@@ -13,18 +13,24 @@ the three apps, so that every import behaves the same way:
   re-imported while a newer plan has become current still lands in its own plan;
 - a bad value gives a French error keyed by the column header, and the import is all or
   nothing: validation errors roll the whole import back, not only the row
-  (``rollback_on_validation_errors`` defaults to True here).
+  (``rollback_on_validation_errors`` defaults to True here);
+- a text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1+1", "@SUM(1)")
+  is exported behind a quote and read back without it, in every format (see
+  ``neutraliser_formule``); numbers stay numbers.
 """
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
+import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from import_export import resources
 from import_export.fields import Field
-from import_export.widgets import ManyToManyWidget, Widget
+from import_export.formats import base_formats
+from import_export.widgets import ManyToManyWidget, NumberWidget, Widget
 
 from axes.models import ProjetSocial
 from projet_social.versioning import VersionedModel
@@ -39,13 +45,93 @@ def colonne(model: type[models.Model], nom: str, **kwargs) -> Field:
     return Field(column_name=capfirst(champ.verbose_name), **kwargs)
 
 
+# What a spreadsheet takes for the start of a formula: "=", "+", "-", "@", and the tab and
+# carriage return that some of them skip before one (OWASP, "CSV injection").
+DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutraliser_formule(texte: str) -> str:
+    """A text cell that no spreadsheet runs: one quote before a text that starts a formula.
+
+    The rule, and its inverse ``retablir_formule`` applied to every cell read on import, so
+    that any text reads back identical:
+
+    - export: a text made of zero or more quotes then one of ``DEBUTS_DE_FORMULE`` gets one
+      more quote in front: "=1+1" -> "'=1+1", "'=1+1" -> "''=1+1", "-2+3" -> "'-2+3";
+    - import: a text made of one or more quotes then one of ``DEBUTS_DE_FORMULE`` loses its
+      first quote: "'=1+1" -> "=1+1", "''=1+1" -> "'=1+1";
+    - every other text is left alone both ways: "'Tis", "'", "''", "l'=1", "2-3".
+
+    Each exported cell therefore starts with a quote or with a character that starts no
+    formula. The quote is the spreadsheets' own "this is text" mark, so a person typing
+    "'=1+1" in a file to import means the text "=1+1", which is what they get. Numbers are
+    not texts and are not given to this function (a -2.5 stays a number cell).
+    """
+    if texte.lstrip("'").startswith(DEBUTS_DE_FORMULE):
+        return "'" + texte
+    return texte
+
+
+def retablir_formule(texte: str) -> str:
+    """The text ``neutraliser_formule`` was given: one quote less before a formula start."""
+    if texte.startswith("'") and texte.lstrip("'").startswith(DEBUTS_DE_FORMULE):
+        return texte[1:]
+    return texte
+
+
 def cellule_texte(value) -> str:
-    """A cell as stripped text; spreadsheets give numbers for cells such as "2" or "2.3"."""
+    """A cell as stripped text; spreadsheets give numbers for cells such as "2" or "2.3".
+
+    The quote that exports put before a formula-like text is removed (``retablir_formule``),
+    after the stripping, so that a text exported as "'\tTab" reads back as "\tTab".
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return retablir_formule(str(value).strip())
+
+
+# OOXML's escape of the characters an XML file cannot carry as they are (ST_Xstring): "_x000D_"
+# for a carriage return; "_x005F_" for the "_" of a text that looks like such an escape.
+A_ECHAPPER_OOXML = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b-\x1f]")
+ECHAPPEMENT_OOXML = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def echapper_ooxml(texte: str) -> str:
+    return A_ECHAPPER_OOXML.sub(lambda m: f"_x{ord(m.group()):04X}_", texte)
+
+
+def lire_ooxml(texte: str) -> str:
+    return ECHAPPEMENT_OOXML.sub(lambda m: chr(int(m.group(1), 16)), texte)
+
+
+class FormatXLSX(base_formats.XLSX):
+    """import-export's XLSX, whose texts read back with every character.
+
+    openpyxl writes a carriage return as it is, and XML turns it into a line feed when read
+    (a fiche typed in a browser has "\r\n" line ends), and it refuses the other control
+    characters. Texts are therefore written with OOXML's own escape ("_x000D_"), as Excel
+    does, and read back through it, which openpyxl does not do (so a file saved by Excel
+    reads back right too).
+    """
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs):
+        return super().export_data(_cellules_changees(dataset, echapper_ooxml), **kwargs)
+
+    def create_dataset(self, in_stream) -> tablib.Dataset:
+        return _cellules_changees(super().create_dataset(in_stream), lire_ooxml)
+
+
+def _cellules_changees(dataset: tablib.Dataset, changer) -> tablib.Dataset:
+    """A copy of ``dataset`` with ``changer`` applied to its text cells."""
+
+    def ligne(valeurs) -> list:
+        return [changer(v) if isinstance(v, str) else v for v in valeurs]
+
+    copie = tablib.Dataset(*(ligne(r) for r in dataset), title=dataset.title)
+    copie.headers = ligne(dataset.headers) if dataset.headers else dataset.headers
+    return copie
 
 
 def decouper_code(value, parties: int, nom: str) -> tuple[int, ...]:
@@ -71,7 +157,17 @@ class TexteWidget(Widget):
         return "" if value is None else str(value)
 
 
-class EntierWidget(Widget):
+class NombreWidget(Widget):
+    """Numbers: native numbers in XLSX, their digits in text formats; never neutralised as
+    formulas (``ResourceFrancaise.export_field``), since "-2.5" is a number, not a formula."""
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return value if kwargs.get("force_native_type") else str(value)
+
+
+class EntierWidget(NombreWidget):
     def clean(self, value, row=None, **kwargs) -> int | None:
         texte = cellule_texte(value)
         if not texte:
@@ -81,13 +177,8 @@ class EntierWidget(Widget):
         except ValueError:
             raise ValueError(f"« {texte} » n'est pas un nombre entier.") from None
 
-    def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        return value if kwargs.get("force_native_type") else str(value)
 
-
-class DecimalWidget(Widget):
+class DecimalWidget(NombreWidget):
     """Decimal numbers, written "12,5" or "12.5"."""
 
     def clean(self, value, row=None, **kwargs) -> Decimal | None:
@@ -100,11 +191,6 @@ class DecimalWidget(Widget):
             return Decimal(texte.replace(",", "."))
         except InvalidOperation:
             raise ValueError(f"« {texte} » n'est pas un nombre.") from None
-
-    def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        return value if kwargs.get("force_native_type") else str(value)
 
 
 class DateWidget(Widget):
@@ -220,10 +306,25 @@ class ListeWidget(ManyToManyWidget):
 
 
 class ResourceFrancaise(resources.ModelResource):
-    """French errors keyed by column headers, model validation, all-or-nothing imports."""
+    """French errors keyed by column headers, model validation, all-or-nothing imports, and
+    exports that no spreadsheet runs as formulas."""
 
     # Model fields that are not columns but whose errors belong to one ({"numero": "code"}).
     erreurs_vers_champ: dict[str, str] = {}
+
+    def export_field(self, field, instance, **kwargs):
+        """Every text cell neutralised (``neutraliser_formule``), whatever wrote it: a text
+        widget, a choice's label, a list of names, a user's name, a ``dehydrate_`` method.
+
+        Done here rather than with import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT
+        (or tablib's ``escape``, XLSX only): it only drops a leading "=", so "=1+1" reads
+        back as "1+1" and "+1+1", "@SUM(1)" are left; it turns every cell into text, numbers
+        and dates included (and an empty one into "None"); nothing undoes it on import.
+        """
+        valeur = super().export_field(field, instance, **kwargs)
+        if isinstance(valeur, str) and not isinstance(field.widget, NombreWidget | NumberWidget):
+            return neutraliser_formule(valeur)
+        return valeur
 
     def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
         """As in import-export, but a row failing validation rolls the whole import back."""

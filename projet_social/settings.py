@@ -154,9 +154,9 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The admin exports (ExportAdmin) but has no import screens. Formulas are neutralised by the
+# resources (ResourceFrancaise.export_field), not by IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Content Security Policy (django-csp): only this server's own scripts, styles and images;

@@ -1,13 +1,17 @@
 """The admin site: every page opens, changelists stay bounded, imports key on numbers,
-closed campaigns are frozen."""
+closed campaigns are frozen, the admin exports but imports nothing."""
 
 import datetime
 import html
+import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 import tablib
 from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -86,7 +90,7 @@ OBJETS = {
 }
 
 MODELES_HISTORISES = {Action, Indicateur, Campagne, Evaluation, Reunion}
-MODELES_IMPORT_EXPORT = {Axe, Objectif, Action, Partenaire, Indicateur, Evaluation}
+MODELES_EXPORT = {Axe, Objectif, Action, Partenaire, Indicateur, Evaluation}
 MODELES = list(OBJETS)
 
 
@@ -123,11 +127,10 @@ def test_admin_pages_open_for_the_administrator(client, administrateur, model):
         historique = client.get(_url(model, "history", obj.pk))
         assert historique.status_code == 200
         assert html.escape(str(obj)) in historique.content.decode()
-    if model in MODELES_IMPORT_EXPORT:
-        # ImportExportModelAdmin and SimpleHistoryAdmin combined: both buttons are there.
-        assert _url(model, "import") in changelist.content.decode()
+    if model in MODELES_EXPORT:
+        # ExportAdmin and SimpleHistoryAdmin combined: the export button is there, no import.
         assert _url(model, "export") in changelist.content.decode()
-        assert client.get(_url(model, "import")).status_code == 200
+        assert "/import/" not in changelist.content.decode()
         assert client.get(_url(model, "export")).status_code == 200
 
 
@@ -764,58 +767,83 @@ def test_evaluation_import_keys_on_year_and_code_and_refuses_closed_campaigns(
     assert Evaluation.objects.count() == 4
 
 
-# --- Import through the admin pages ---------------------------------------------------------
+# --- The admin exports, it does not import -------------------------------------------------
 
 
-def _importer_par_l_admin(client, model, contenu: str):
-    """Upload a CSV file on the import page; returns the preview response."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    model_admin = admin.site._registry[model]
-    formats = [f.__name__ for f in model_admin.get_import_formats()]
-    return client.post(
-        _url(model, "import"),
-        {
-            "resource": "0",
-            "format": str(formats.index("CSV")),
-            "import_file": SimpleUploadedFile("fiches.csv", contenu.encode(), "text/csv"),
-        },
-    )
+@pytest.fixture
+def fichier_temporaire_pirate():
+    """A partners' CSV in the server's temporary folder, where import-export's import screens
+    read the file whose name the posted form gives (and then deleted it)."""
+    chemin = Path(tempfile.gettempdir()) / f"import-{uuid.uuid4().hex}.csv"
+    chemin.write_text("Nom,Type,Contact\nPartenaire pirate,Association,\n", encoding="utf-8")
+    yield chemin
+    chemin.unlink(missing_ok=True)
 
 
-def test_admin_import_previews_then_updates_the_action(client, administrateur, actions):
-    dataset = _exporter_en_csv(ActionResource())
-    _modifier(dataset, "2.3.3", "Intitulé", "Jardin partagé")
+@pytest.mark.parametrize("model", sorted(MODELES_EXPORT, key=str), ids=lambda m: m._meta.model_name)
+@pytest.mark.parametrize("vue", ["import", "process_import"])
+def test_the_admin_import_screens_are_gone(
+    client, administrateur, fichier_temporaire_pirate, model, vue
+):
+    client.force_login(administrateur)
+    url = f"{_url(model, 'changelist')}{vue}/"
+    formulaire = {
+        "import_file_name": fichier_temporaire_pirate.name,
+        "original_file_name": "partenaires.csv",
+        "format": "0",
+        "resource": "0",
+        "import_file": SimpleUploadedFile("partenaires.csv", b"Nom\nAutre pirate\n", "text/csv"),
+    }
+    nombres = {m: m.objects.count() for m in MODELES_EXPORT}
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, formulaire).status_code == 404
+
+    assert fichier_temporaire_pirate.exists()
+    assert not Partenaire.objects.filter(nom__endswith="pirate").exists()
+    assert {m: m.objects.count() for m in MODELES_EXPORT} == nombres
+
+
+@pytest.mark.parametrize(
+    "donnees, champ, erreur",
+    [
+        ({"format": "99"}, "format", "Sélectionnez un choix valide. 99 n’en fait pas partie."),
+        ({"format": "xlsx"}, "format", "Sélectionnez un choix valide. xlsx n’en fait pas partie."),
+        ({"format": ""}, "format", "Ce champ est obligatoire."),
+        (
+            {"format": "1", "resource": "7"},
+            "resource",
+            "Sélectionnez un choix valide. 7 n’en fait pas partie.",
+        ),
+    ],
+)
+def test_admin_export_with_a_bad_format_is_a_form_error(
+    client, administrateur, actions, donnees, champ, erreur
+):
     client.force_login(administrateur)
 
-    apercu = _importer_par_l_admin(client, Action, dataset.csv)
-    assert apercu.status_code == 200
-    # The dry run changed nothing yet.
-    assert Action.objects.get(pk=actions[2].pk).intitule == actions[2].intitule
-    confirmation = apercu.context["confirm_form"]
-    assert confirmation is not None
-    fin = client.post(
-        _url(Action, "process_import"),
-        {nom: confirmation[nom].value() for nom in confirmation.fields},
+    response = client.post(
+        _url(Action, "export"), {"resource": "0", "actionresource_intitule": "on", **donnees}
     )
 
-    assert fin.status_code == 302
-    action = Action.objects.get(pk=actions[2].pk)
-    assert action.intitule == "Jardin partagé"
-    assert action.updated_by == administrateur
-    assert Action.objects.count() == 3
+    # The export page again, with the error; no file.
+    assert response.status_code == 200
+    assert not response.has_header("Content-Disposition")
+    assert response.context["form"].errors[champ] == [erreur]
+    if champ == "format":
+        assert erreur in html.unescape(response.content.decode())
 
 
-def test_admin_import_shows_the_french_row_error(client, administrateur, actions):
-    dataset = _exporter_en_csv(ActionResource())
-    _modifier(dataset, "2.3.1", "Objectif opérationnel", "2.4")
+def test_admin_export_offers_csv_and_xlsx(client, administrateur):
     client.force_login(administrateur)
 
-    apercu = _importer_par_l_admin(client, Action, dataset.csv)
+    formulaire = client.get(_url(Partenaire, "export")).context["form"]
 
-    assert apercu.status_code == 200
-    assert "confirm_form" not in apercu.context
-    assert "ne correspond pas au code 2.3.1" in html.unescape(apercu.content.decode())
+    assert [libelle for _, libelle in formulaire.fields["format"].choices] == [
+        "---",
+        "csv",
+        "xlsx",
+    ]
 
 
 def test_objective_import_keys_on_its_code_within_the_axes(projet, objectif, actions):
