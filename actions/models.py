@@ -161,6 +161,25 @@ class ActionQuerySet(models.QuerySet):
             )
         )
 
+    def pour_export(self) -> "ActionQuerySet":
+        """What the export of the list writes besides progress: objective, axe, pilote, the
+        élu's account, lateness (one query), then publics, needs and partners with their
+        role (one query each), whatever the number of fiches."""
+        return (
+            self.select_related("objectif__axe", "pilote", "elu_referent_compte")
+            .with_en_retard()
+            .prefetch_related(
+                "publics",
+                "besoins",
+                models.Prefetch(
+                    "participations",
+                    queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
+                        "partenaire__nom", "pk"
+                    ),
+                ),
+            )
+        )
+
     def pour_formulaire(self) -> "ActionQuerySet":
         """What the edit form reads besides its formsets: objective, pilote, publics, needs."""
         return self.select_related("objectif__axe", "pilote").prefetch_related("publics", "besoins")

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from actions import urls as actions_urls
 from axes import urls as axes_urls
 from projet_social.connexion import ConnexionView
-from projet_social.views import accueil, documents, dossier, suivi
+from projet_social.tableur import FormatTableur
+from projet_social.views import accueil, documents, dossier, exports, suivi
+
+register_converter(FormatTableur, "tableur")
 
 admin.site.site_header = "Projet social – administration"
 admin.site.site_title = "Projet social"
@@ -34,6 +37,17 @@ urlpatterns = [
                     path("<int:pk>/", suivi.fiche, name="detail"),
                     path("<int:pk>/fiche.pdf", documents.fiche_pdf, name="fiche_pdf"),
                     path("catalogue.pdf", documents.catalogue_pdf, name="catalogue_pdf"),
+                    path("export.<tableur:format>", exports.liste, name="export_liste"),
+                    path(
+                        "mes-actions/export.<tableur:format>",
+                        exports.mes_actions,
+                        name="export_mes_actions",
+                    ),
+                    path(
+                        "partenaires/export.<tableur:format>",
+                        exports.partenaires,
+                        name="export_partenaires",
+                    ),
                     *actions_urls.urlpatterns,
                 ],
                 "actions",
@@ -41,6 +55,12 @@ urlpatterns = [
         ),
     ),
     path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
+    path("bilans/<int:pk>/evaluations.<tableur:format>", exports.bilan, name="export_bilan"),
+    path(
+        "bilans/<int:pk>/indicateurs.csv",
+        exports.bilan_indicateurs,
+        name="export_bilan_indicateurs",
+    ),
     path("", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -46,19 +46,25 @@ def _nb_actions(projet) -> Coalesce:
     return Coalesce(Subquery(participations, output_field=models.IntegerField()), 0)
 
 
-@require_safe
-def liste(request: HttpRequest) -> HttpResponse:
-    exiger(request.user, "actions.view_partenaire")
-    projet = get_projet_courant(request)
+def annuaire(request: HttpRequest, projet) -> tuple[RecherchePartenaireForm, models.QuerySet]:
+    """The directory as its list shows it: the search of the query string, the partners it
+    finds in name order, each with its number of actions in ``projet`` (``nb_actions``).
+    Its export (projet_social/views/exports.py) reads the same rows."""
     recherche = RecherchePartenaireForm(request.GET or None)
     partenaires = Partenaire.objects.annotate(nb_actions=_nb_actions(projet))
     if recherche.is_valid():
         partenaires = filtrer_texte(partenaires, recherche.cleaned_data["q"], ["nom", "contact"])
         if recherche.cleaned_data["type"]:
             partenaires = partenaires.filter(type=recherche.cleaned_data["type"])
-    page = Paginator(partenaires.order_by(cle_de_tri("nom"), "nom", "pk"), PAR_PAGE).get_page(
-        request.GET.get("page")
-    )
+    return recherche, partenaires.order_by(cle_de_tri("nom"), "nom", "pk")
+
+
+@require_safe
+def liste(request: HttpRequest) -> HttpResponse:
+    exiger(request.user, "actions.view_partenaire")
+    projet = get_projet_courant(request)
+    recherche, partenaires = annuaire(request, projet)
+    page = Paginator(partenaires, PAR_PAGE).get_page(request.GET.get("page"))
     parametres = request.GET.copy()
     parametres.pop("page", None)
     return render(
