@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.core.validators import EmailValidator
+from django.db import IntegrityError
 from openpyxl import Workbook, load_workbook
 
 from actions.enums import NatureBudget, RolePartenaire, StatutAction
@@ -93,7 +94,7 @@ def _modifier(contenu: bytes, feuille: str, cle, entete: str, valeur) -> bytes:
     """``contenu`` with the cell ``entete`` of the row keyed ``cle`` set to ``valeur``."""
     classeur = _ouvrir(contenu)
     ws = classeur[feuille]
-    ws.cell(row=_ligne(ws, cle), column=_colonne(ws, entete), value=valeur)
+    ws.cell(row=_ligne(ws, cle), column=_colonne(ws, entete)).value = valeur
     return _enregistrer(classeur)
 
 
@@ -595,6 +596,36 @@ def test_a_choice_is_read_whatever_its_case_accents_and_separators(plan, saisie)
     assert rapport.enregistre, rapport.texte()
     action.refresh_from_db()
     assert action.statut == StatutAction.EN_COURS
+
+
+def test_an_empty_required_cell_is_refused(plan):
+    contenu = _modifier(exporter_classeur(plan), "Actions", "2.3.2", "Intitulé", None)
+
+    erreur = _seule_erreur(importer_classeur(contenu, plan, None))
+
+    assert (erreur.feuille, erreur.colonne, erreur.valeur) == ("Actions", "Intitulé", "")
+    assert erreur.message == "cellule obligatoire, elle est vide."
+
+
+def test_a_row_the_database_refuses_stops_the_import_and_writes_nothing(plan, monkeypatch):
+    avant = exporter_classeur(plan)
+    classeur = _ouvrir(avant)
+    _ajouter(classeur["Axes"], {"Numéro": 5, "Intitulé": "Aller vers"})
+    ligne = _ajouter(classeur["Étapes"], {"Action": "2.3.2", "Libellé": "Première réunion"})
+    _ajouter(classeur["Étapes"], {"Action": "2.3.2", "Libellé": "Seconde réunion"})
+
+    def refuser(self, *args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr(Etape, "save", refuser)
+    rapport = importer_classeur(_enregistrer(classeur), plan, None)
+
+    erreur = _seule_erreur(rapport)
+    assert (erreur.feuille, erreur.ligne) == ("Étapes", ligne)
+    assert "la base de données a refusé cette ligne" in erreur.message
+    assert rapport.erreurs_tronquees
+    assert not Axe.objects.filter(numero=5).exists()
+    assert _cellules(exporter_classeur(plan)) == _cellules(avant)
 
 
 def test_an_unknown_choice_lists_the_labels(plan):

@@ -21,6 +21,7 @@ during the import is refused rather than saved over it), and every history recor
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -104,6 +105,39 @@ def _erreur(colonne: str | None, message: str) -> _ErreurLigne:
 
 class _Ignorer(Exception):
     """The row hangs on a row in error (already reported): skipped without a new error."""
+
+
+class _Arret(Exception):
+    """The import cannot go on (the database refused a row): stop, the report says why."""
+
+
+def _valider(instance: models.Model) -> None:
+    """``full_clean()`` less two kinds of queries that cannot fail here, one per row saved
+    each: whether each foreign key exists (every one is set to an object just read or saved),
+    and the unique constraints (rows are matched on those very keys, and the workbook's own
+    duplicates refused; the database still enforces them). The check constraints (dates in
+    order, amounts and rates within bounds) and the unique fields are validated."""
+    cles_etrangeres = [champ.name for champ in instance._meta.concrete_fields if champ.is_relation]
+    erreurs: dict = {}
+    for etape in (lambda: instance.clean_fields(exclude=cles_etrangeres), instance.clean):
+        try:
+            etape()
+        except ValidationError as erreur:
+            erreurs = erreur.update_error_dict(erreurs)
+    # As full_clean: uniqueness and constraints only on the fields that passed.
+    exclus = {nom for nom in erreurs if nom != NON_FIELD_ERRORS}
+    etapes = [instance.validate_unique] + [
+        partial(contrainte.validate, type(instance), instance)
+        for contrainte in instance._meta.constraints
+        if isinstance(contrainte, models.CheckConstraint)
+    ]
+    for etape in etapes:
+        try:
+            etape(exclude=exclus)
+        except ValidationError as erreur:
+            erreurs = erreur.update_error_dict(erreurs)
+    if erreurs:
+        raise ValidationError(erreurs)
 
 
 def _texte_de_cle(valeur: Any) -> str:
@@ -215,9 +249,12 @@ class _Import:
             (f.EVALUATIONS, self._ligne_evaluation),
             (f.MESURES, self._ligne_mesure),
         )
-        for definition, traiter in ordre:
-            if not self._feuille(lues[definition.nom], traiter):
-                return
+        try:
+            for definition, traiter in ordre:
+                if not self._feuille(lues[definition.nom], traiter):
+                    return
+        except _Arret:
+            self.rapport.erreurs_tronquees = True
 
     def _feuille(self, lue: FeuilleLue, traiter: Callable) -> bool:
         """Import the rows of one sheet; False when the error limit is reached."""
@@ -328,27 +365,28 @@ class _Import:
             setattr(instance, attribut, valeur)
         colonnes = {attribut: entete for entete, attribut, _ in champs} | (autres or {})
         try:
-            instance.full_clean()
+            _valider(instance)
         except ValidationError as erreur:
             raise _ErreurLigne(self._erreurs_du_modele(instance, erreur, colonnes)) from None
         raison = f"{RAISON} (feuille « {self.feuille.nom} », ligne {self.ligne.numero})"
         _signer(instance, raison, self.par)
         try:
-            # A savepoint: a refusal of the database leaves the import able to go on and
-            # report the next rows (PostgreSQL refuses any query after a failed one).
-            with transaction.atomic():
-                if creation or not isinstance(instance, VersionedModel):
-                    instance.save()
-                else:
-                    instance.save_versioned(instance.version)
-                for lien in liens_changes:
-                    lien.appliquer(instance, raison, self.par)
+            if creation or not isinstance(instance, VersionedModel):
+                instance.save()
+            else:
+                instance.save_versioned(instance.version)
+            for lien in liens_changes:
+                lien.appliquer(instance, raison, self.par)
         except DatabaseError:
-            raise _erreur(
+            # Validation checks what the database does, so this is rare: no savepoint per
+            # row to go on after it (PostgreSQL refuses any query after a failed one), the
+            # import stops here.
+            self._signaler(
                 None,
-                "la base de données a refusé cette ligne (une valeur en double ou trop "
-                "longue ?) : vérifiez-la.",
-            ) from None
+                "la base de données a refusé cette ligne (une valeur en double ou trop longue ?) "
+                ": vérifiez-la. La vérification s'est arrêtée là.",
+            )
+            raise _Arret from None
         if creation:
             bilan.creees += 1
         else:
