@@ -490,7 +490,7 @@ def test_a_sheet_over_the_row_limit_is_refused(plan, monkeypatch):
     erreur = _seule_erreur(importer_classeur(_enregistrer(classeur), plan, None))
 
     assert (erreur.feuille, erreur.ligne) == ("Partenaires", None)
-    assert "dépasse 5 lignes" in erreur.message
+    assert erreur.message.startswith("plus de 5 lignes sous l'en-tête")
 
 
 def test_missing_sheets_and_columns_are_errors_unknown_ones_warnings(plan):

@@ -523,9 +523,7 @@ class _Import:
         nom = v[f.NOM]
         cle = normaliser(nom)
         candidats = self.partenaires.get(cle, [])
-        partenaire = next((p for p in candidats if p.nom == nom), None) or (
-            candidats[0] if candidats else Partenaire(nom=nom)
-        )
+        partenaire = self._partenaire(nom, f.NOM) if candidats else Partenaire(nom=nom)
         champs = [
             ("Type", "type", v["Type"]),
             ("Contact", "contact", v["Contact"]),

@@ -55,7 +55,14 @@ class LigneLue:
 @dataclass
 class FeuilleLue:
     definition: Feuille
+    # Header -> its column in the file, from 0 (the columns may be in any order).
+    positions: dict[str, int]
     lignes: list[LigneLue] = field(default_factory=list)
+
+
+def _nombre(n: int) -> str:
+    """20000 -> "20 000" (a narrow no-break space, as French typography has it)."""
+    return f"{n:,}".replace(",", "\u202f")
 
 
 def _mo(octets: int) -> str:
@@ -193,7 +200,7 @@ def _lire_feuilles(classeur, archive: zipfile.ZipFile, rapport: Rapport) -> dict
                 "enregistrez-le à nouveau, puis importez-le."
             ) from None
         if lue is not None:
-            _signaler_les_fusions(archive, feuille, definition, rapport)
+            _signaler_les_fusions(archive, feuille, lue, rapport)
             lues[definition.nom] = lue
     return lues
 
@@ -202,8 +209,7 @@ def _lire_feuille(feuille, definition: Feuille, rapport: Rapport) -> FeuilleLue 
     nom = definition.nom
     # The dimension a file declares may be absent or wrong; read the rows that are there.
     feuille.reset_dimensions()
-    lignes = feuille.iter_rows(min_row=1, max_col=COLONNES_MAX)
-    entete = next(lignes, ())
+    entete = next(feuille.iter_rows(min_row=1, max_row=1, max_col=COLONNES_MAX), ())
     par_nom = {normaliser(entete): entete for entete in definition.entetes}
     positions: dict[str, int] = {}
     erreurs = len(rapport.erreurs)
@@ -240,13 +246,14 @@ def _lire_feuille(feuille, definition: Feuille, rapport: Rapport) -> FeuilleLue 
     if len(rapport.erreurs) > erreurs:
         return None
     largeur = max(positions.values()) + 1
-    lue = FeuilleLue(definition)
+    lue = FeuilleLue(definition, positions=positions)
     for numero, cellules in enumerate(feuille.iter_rows(min_row=2, max_col=largeur), start=2):
         if numero > LIGNES_MAX + 1:
             rapport.erreurs.append(
                 Erreur(
-                    f"la feuille dépasse {LIGNES_MAX} lignes : supprimez les lignes vides de sa "
-                    "fin, ou découpez l'import en plusieurs classeurs.",
+                    f"plus de {_nombre(LIGNES_MAX)} lignes sous l'en-tête, le maximum : "
+                    "supprimez les lignes vides de la fin de la feuille, ou découpez l'import "
+                    "en plusieurs classeurs.",
                     nom,
                 )
             )
@@ -287,7 +294,7 @@ def _lire_ligne(numero: int, cellules, positions: dict[str, int], nom: str, rapp
 FUSION = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
 
 
-def _signaler_les_fusions(archive, feuille, definition: Feuille, rapport: Rapport) -> None:
+def _signaler_les_fusions(archive, feuille, lue: FeuilleLue, rapport: Rapport) -> None:
     """Merged cells are listed after the rows of the sheet's XML, which openpyxl's streaming
     reader does not read: found in the XML itself, read by chunks."""
     chemin = getattr(feuille, "_worksheet_path", None)
@@ -303,24 +310,14 @@ def _signaler_les_fusions(archive, feuille, definition: Feuille, rapport: Rappor
                 plages.append(trouve.group(1).decode())
                 derniere = trouve.end()
             reste = texte[max(derniere, len(texte) - 300) :]
-    entetes = _entetes_par_colonne(feuille, definition)
+    entetes = {position + 1: entete for entete, position in lue.positions.items()}
     for plage in plages[:20]:
         colonne, ligne, _, _ = range_boundaries(plage)
         rapport.erreurs.append(
             Erreur(
                 f"cellules fusionnées ({plage}) : défusionnez-les, une valeur par cellule.",
-                definition.nom,
+                lue.definition.nom,
                 ligne,
                 entetes.get(colonne),
             )
         )
-
-
-def _entetes_par_colonne(feuille, definition: Feuille) -> dict[int, str]:
-    par_nom = {normaliser(entete): entete for entete in definition.entetes}
-    premiere = next(feuille.iter_rows(min_row=1, max_row=1, max_col=COLONNES_MAX), ())
-    return {
-        rang: par_nom[normaliser(texte_lu(cellule.value))]
-        for rang, cellule in enumerate(premiere, start=1)
-        if cellule.value is not None and normaliser(texte_lu(cellule.value)) in par_nom
-    }

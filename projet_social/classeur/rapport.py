@@ -86,7 +86,8 @@ class Rapport:
     def texte(self) -> str:
         """The report as the commands print it."""
         lignes = [self.conclusion]
-        if self.feuilles:
+        # A refused import wrote nothing: its counts would only mislead.
+        if self.feuilles and not self.refuse:
             lignes += ["", f"{'Feuille':<14} {'créées':>8} {'modifiées':>10} {'inchangées':>11}"]
             for bilan in self.feuilles.values():
                 lignes.append(
