@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.validators import EmailValidator
 from django.db import IntegrityError
+from django.db.models import F
 from openpyxl import Workbook, load_workbook
 
 from actions.enums import NatureBudget, RolePartenaire, StatutAction
@@ -627,6 +628,23 @@ def test_a_row_the_database_refuses_stops_the_import_and_writes_nothing(plan, mo
     assert rapport.erreurs_tronquees
     assert not Axe.objects.filter(numero=5).exists()
     assert _cellules(exporter_classeur(plan)) == _cellules(avant)
+
+
+def test_a_row_changed_in_the_application_during_the_import_is_refused(plan, monkeypatch):
+    contenu = _modifier(exporter_classeur(plan), "Actions", "2.3.2", "Priorité", "Haute")
+    enregistrer = Action.save_versioned
+
+    def entre_temps(self, version, **kwargs):
+        # Someone saves the fiche in the application between the import's read and its write.
+        Action.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        return enregistrer(self, version, **kwargs)
+
+    monkeypatch.setattr(Action, "save_versioned", entre_temps)
+    erreur = _seule_erreur(importer_classeur(contenu, plan, None))
+
+    ligne = _ligne(_ouvrir(contenu)["Actions"], "2.3.2")
+    assert (erreur.feuille, erreur.ligne) == ("Actions", ligne)
+    assert "modifiée dans l'application pendant l'import" in erreur.message
 
 
 def test_an_unknown_choice_lists_the_labels(plan):

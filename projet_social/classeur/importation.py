@@ -8,10 +8,11 @@ columns that changed), a new key creates a row. Nothing is deleted, except that 
 the Actions sheet (partners, publics, needs) replace those of the fiche.
 
 Every row is checked as a form would: its cells parsed, its parents found (in the database or
-earlier in the workbook), the model validated (``full_clean``: lengths, choices, constraints,
-with their French messages). Any error and the whole transaction is rolled back: nothing is
-written. ``dry_run=True`` always rolls back, so a view can call it once to preview the
-report and again, with ``dry_run=False``, to confirm.
+earlier in the workbook), the model validated (``_valider``, ``full_clean`` less the queries
+that cannot fail: lengths, choices, check constraints, with their French messages). Any error
+and the whole transaction is rolled back: nothing is written. ``dry_run=True`` always rolls
+back, so a view can call it once to preview the report and again, with ``dry_run=False``, to
+confirm.
 
 Saves go through ``save()`` (``save_versioned`` for the versioned models, so a form opened
 during the import is refused rather than saved over it), and every history record says
@@ -45,7 +46,7 @@ from evaluations.models import Campagne, Evaluation, Mesure
 from projet_social.classeur.cellules import CelluleInvalide, Texte, normaliser, texte_lu
 from projet_social.classeur.lecture import ClasseurRefuse, FeuilleLue, LigneLue, lire_classeur
 from projet_social.classeur.rapport import Erreur, Modification, Rapport
-from projet_social.versioning import VersionedModel
+from projet_social.versioning import ConflitDeVersion, VersionedModel
 
 RAISON = "Import du classeur"
 ERREURS_MAX = 100
@@ -61,7 +62,9 @@ COLONNE_DES_CONTRAINTES = {
 }
 
 
-def importer_classeur(fichier, projet: ProjetSocial | None, par=None, dry_run: bool = False):
+def importer_classeur(
+    fichier, projet: ProjetSocial | None, par=None, dry_run: bool = False
+) -> Rapport:
     """Import the workbook ``fichier`` (bytes, a path or a file object) into ``projet``, as
     ``par`` (a user, or None); return the Rapport. All or nothing: see the module docstring."""
     rapport = Rapport(simulation=dry_run)
@@ -377,6 +380,12 @@ class _Import:
                 instance.save_versioned(instance.version)
             for lien in liens_changes:
                 lien.appliquer(instance, raison, self.par)
+        except ConflitDeVersion:
+            raise _erreur(
+                None,
+                "cette ligne a été modifiée dans l'application pendant l'import : importez le "
+                "classeur à nouveau.",
+            ) from None
         except DatabaseError:
             # Validation checks what the database does, so this is rare: no savepoint per
             # row to go on after it (PostgreSQL refuses any query after a failed one), the
