@@ -35,6 +35,7 @@ from tests.actions.factories import (
     IndicateurFactory,
     LigneBudgetFactory,
     PartenaireFactory,
+    PublicCibleFactory,
 )
 from tests.axes.factories import AxeFactory, BesoinSocialFactory, ObjectifFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
@@ -192,6 +193,28 @@ def test_the_export_has_a_sheet_per_kind_with_lists_dates_and_frozen_headers(pla
     for feuille in FEUILLES:
         for entete in feuille.entetes:
             assert (feuille.nom, entete) in decrites
+
+
+def test_the_export_and_an_unchanged_import_read_a_fixed_number_of_queries(
+    plan, agent, django_assert_num_queries
+):
+    """Whatever the plan's size: more fiches, with their rows, add no query."""
+    for numero in range(3, 8):
+        action = ActionFactory(objectif=Objectif.objects.get(numero=3), numero=numero)
+        action.publics.add(PublicCibleFactory())
+        IndicateurFactory(action=action)
+        EtapeFactory(action=action)
+        ActionPartenaireFactory(action=action, partenaire=Partenaire.objects.get())
+    # Axes, objectives, actions (and their publics, needs, partners: 3), partners,
+    # indicators, steps, budget lines, evaluations, measures, ABS needs.
+    with django_assert_num_queries(13):
+        contenu = exporter_classeur(plan)
+    # The same rows read once (partners, publics, needs, axes, objectives, actions and their
+    # publics, needs and partners: 3, indicators, steps, budget lines, reviews, evaluations,
+    # measures), in the import's transaction (a savepoint in the test's: 3).
+    with django_assert_num_queries(18):
+        rapport = importer_classeur(contenu, plan, agent, dry_run=True)
+    assert _tout_inchange(rapport), rapport.texte()
 
 
 def test_the_template_has_the_sheets_headers_and_lists_and_no_rows(plan):

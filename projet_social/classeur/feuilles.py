@@ -107,7 +107,8 @@ CODE_ACTION = Code(3, "de l'action")
 TEXTE_LONG = 40
 
 
-def _code_action(action: Action) -> tuple[int, int, int]:
+def code_action(action: Action) -> tuple[int, int, int]:
+    """(2, 3, 1) for the action "2.3.1" (its objective and axe selected)."""
     return (action.objectif.axe.numero, action.objectif.numero, action.numero)
 
 
@@ -242,7 +243,7 @@ def _lignes_actions(projet: ProjetSocial) -> Iterable[dict]:
             for p in action.participations.all()
         }
         ligne = {
-            CODE: _code_action(action),
+            CODE: code_action(action),
             "Objectif": (action.objectif.axe.numero, action.objectif.numero),
             INTITULE: action.intitule,
             "Statut": action.statut,
@@ -395,7 +396,7 @@ def _lignes_indicateurs(projet: ProjetSocial) -> Iterable[dict]:
     indicateurs = _du_projet(Indicateur.objects, projet).order_by(*_ordre_action(), "pk")
     for indicateur in indicateurs:
         yield {
-            ACTION: _code_action(indicateur.action),
+            ACTION: code_action(indicateur.action),
             LIBELLE: indicateur.libelle,
             "Type": indicateur.type,
             "Unité": indicateur.unite,
@@ -439,7 +440,7 @@ def _lignes_etapes(projet: ProjetSocial) -> Iterable[dict]:
     etapes = _du_projet(Etape.objects, projet).order_by(*_ordre_action(), "ordre", "echeance", "pk")
     for etape in etapes:
         yield {
-            ACTION: _code_action(etape.action),
+            ACTION: code_action(etape.action),
             LIBELLE: etape.libelle,
             "Échéance": etape.echeance,
             "Faite": etape.faite,
@@ -479,7 +480,7 @@ def _lignes_budget(projet: ProjetSocial) -> Iterable[dict]:
     )
     for ligne in lignes:
         yield {
-            ACTION: _code_action(ligne.action),
+            ACTION: code_action(ligne.action),
             ANNEE: ligne.annee,
             "Nature": ligne.nature,
             LIBELLE: ligne.libelle,
@@ -539,7 +540,7 @@ def _lignes_evaluations(projet: ProjetSocial) -> Iterable[dict]:
     for evaluation in evaluations:
         ligne = {
             ANNEE_BILAN: evaluation.campagne.annee,
-            ACTION: _code_action(evaluation.action),
+            ACTION: code_action(evaluation.action),
             "Statut": evaluation.statut,
             "Taux de réalisation (%)": evaluation.taux_realisation,
             "Appréciation": evaluation.appreciation,
@@ -611,7 +612,7 @@ def _lignes_mesures(projet: ProjetSocial) -> Iterable[dict]:
     for mesure in mesures:
         yield {
             ANNEE_BILAN: mesure.evaluation.campagne.annee,
-            ACTION: _code_action(mesure.evaluation.action),
+            ACTION: code_action(mesure.evaluation.action),
             "Indicateur": mesure.indicateur.libelle,
             "Valeur réalisée": mesure.valeur_realisee,
             "Commentaire": mesure.commentaire,

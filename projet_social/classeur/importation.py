@@ -449,7 +449,14 @@ class _Import:
             .select_related("objectif__axe", "pilote", "elu_referent_compte")
             .prefetch_related("publics", "besoins", "participations")
         )
-        self.actions = {f._code_action(action): action for action in actions}
+        self.actions = {f.code_action(action): action for action in actions}
+        # The accounts the fiches name already, by login (others are read when named).
+        self.comptes: dict[str, Any] = {
+            compte.get_username(): compte
+            for action in self.actions.values()
+            for compte in (action.pilote, action.elu_referent_compte)
+            if compte is not None
+        }
         self.indicateurs: dict[tuple, Indicateur] = {}
         for indicateur in Indicateur.objects.filter(action__objectif__axe__projet=projet).order_by(
             "pk"
@@ -475,7 +482,6 @@ class _Import:
                 evaluation__campagne__projet=projet, indicateur__isnull=False
             )
         }
-        self.comptes: dict[str, Any] = {}
 
     # --- Finding what a row names --------------------------------------------------------
 
