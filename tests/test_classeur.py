@@ -528,11 +528,11 @@ def test_missing_sheets_and_columns_are_errors_unknown_ones_warnings(plan):
     rapport = importer_classeur(_enregistrer(classeur), plan, None)
 
     assert [(e.feuille, e.ligne, e.colonne) for e in rapport.erreurs] == [
-        ("Étapes", None, None),
         ("Actions", 1, "Priorité"),
+        ("Étapes", None, None),
     ]
-    assert "feuille absente" in rapport.erreurs[0].message
-    assert "colonne absente" in rapport.erreurs[1].message
+    assert "colonne absente" in rapport.erreurs[0].message
+    assert "feuille absente" in rapport.erreurs[1].message
     assert rapport.avertissements == [
         "Feuille « Brouillon » ignorée : elle ne fait pas partie du classeur du projet social.",
         "Feuille « Axes » : colonne « Remarques » inconnue, ignorée.",
@@ -561,6 +561,21 @@ def test_merged_cells_are_refused(plan):
 
     assert (erreur.feuille, erreur.ligne, erreur.colonne) == ("Actions", ligne, "Intitulé")
     assert f"cellules fusionnées (C{ligne}:D{ligne})" in erreur.message
+
+
+def test_cell_errors_of_the_reading_and_of_the_values_are_reported_together(plan):
+    classeur = _ouvrir(exporter_classeur(plan))
+    actions = classeur["Actions"]
+    ligne = _ligne(actions, "2.3.1")
+    actions.cell(row=ligne, column=_colonne(actions, "Intitulé")).value = "=A1"
+    actions.cell(row=ligne + 1, column=_colonne(actions, "Statut")).value = "Terminée"
+
+    rapport = importer_classeur(_enregistrer(classeur), plan, None)
+
+    assert [(e.ligne, e.colonne) for e in rapport.erreurs] == [
+        (ligne, "Intitulé"),
+        (ligne + 1, "Statut"),
+    ]
 
 
 def test_a_formula_cell_is_refused(plan):
@@ -732,8 +747,8 @@ def test_model_rules_are_checked_with_their_french_messages(plan):
     rapport = importer_classeur(_enregistrer(classeur), plan, None)
 
     assert [(e.feuille, e.colonne, e.message) for e in rapport.erreurs] == [
-        ("Partenaires", "Courriel", str(EmailValidator.message)),
         ("Actions", "Échéance", "La date de début doit précéder ou égaler l'échéance."),
+        ("Partenaires", "Courriel", str(EmailValidator.message)),
         (
             "Évaluations",
             "Taux de réalisation (%)",

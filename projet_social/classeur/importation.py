@@ -68,26 +68,43 @@ def importer_classeur(
     """Import the workbook ``fichier`` (bytes, a path or a file object) into ``projet``, as
     ``par`` (a user, or None); return the Rapport. All or nothing: see the module docstring."""
     rapport = Rapport(simulation=dry_run)
+    _importer(fichier, projet, par, rapport)
+    rapport.erreurs.sort(key=_ordre_de_lecture)
+    return rapport
+
+
+def _importer(fichier, projet: ProjetSocial | None, par, rapport: Rapport) -> None:
     try:
         lues = lire_classeur(fichier, rapport)
     except ClasseurRefuse as refus:
         rapport.erreurs.append(Erreur(str(refus)))
-        return rapport
-    if rapport.refuse:
-        return rapport
+        return
+    if len(lues) < len(f.FEUILLES):
+        return  # a sheet missing, or unreadable as a whole: nothing more to check
     if projet is None:
         rapport.erreurs.append(
             Erreur("Aucun projet social n'existe : créez-le avant d'importer son classeur.")
         )
-        return rapport
+        return
     try:
         with transaction.atomic():
             _Import(projet, par, rapport).importer(lues)
-            if rapport.refuse or dry_run:
+            if rapport.refuse or rapport.simulation:
                 raise _Annulation
     except _Annulation:
         pass
-    return rapport
+
+
+def _ordre_de_lecture(erreur: Erreur) -> tuple[int, int, int]:
+    """Errors in the order a person reads the workbook: sheet, row, column."""
+    rangs = {definition.nom: rang for rang, definition in enumerate(f.FEUILLES)}
+    definition = f.FEUILLES[rangs[erreur.feuille]] if erreur.feuille in rangs else None
+    colonnes = definition.entetes if definition else []
+    return (
+        rangs.get(erreur.feuille, -1),
+        erreur.ligne or 0,
+        colonnes.index(erreur.colonne) if erreur.colonne in colonnes else -1,
+    )
 
 
 class _Annulation(Exception):
@@ -296,8 +313,10 @@ class _Import:
         """The row's values in the types of its columns (None when a cell is invalid) and its
         key (None when a cell of the key is invalid or empty)."""
         valeurs: dict[str, Any] = {}
-        valide = not ligne.illisible
+        valide = not ligne.illisibles
         for colonne in self.feuille.colonnes:
+            if colonne.entete in ligne.illisibles:
+                continue
             brute = ligne.cellules.get(colonne.entete)
             try:
                 valeur = colonne.type.lire(brute)

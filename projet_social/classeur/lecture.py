@@ -48,8 +48,9 @@ class ClasseurRefuse(Exception):
 class LigneLue:
     numero: int  # the row number the spreadsheet shows
     cellules: dict[str, Any]  # header of the definition -> raw cell value
-    # A cell of the row could not be read (a formula…): reported, the row is not imported.
-    illisible: bool = False
+    # Headers of the cells that could not be read (a formula…): reported already; the row is
+    # not imported.
+    illisibles: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -266,14 +267,14 @@ def _lire_feuille(feuille, definition: Feuille, rapport: Rapport) -> FeuilleLue 
 
 def _lire_ligne(numero: int, cellules, positions: dict[str, int], nom: str, rapport: Rapport):
     valeurs = {}
-    illisible = False
+    illisibles = set()
     for entete, position in positions.items():
         cellule = cellules[position] if position < len(cellules) else None
         valeur = None if cellule is None else cellule.value
         type_ = getattr(cellule, "data_type", None)
         if type_ == "f":
             rapport.erreurs.append(Erreur(FORMULE, nom, numero, entete, str(valeur)))
-            illisible = True
+            illisibles.add(entete)
         elif type_ == "e":
             rapport.erreurs.append(
                 Erreur(
@@ -284,11 +285,11 @@ def _lire_ligne(numero: int, cellules, positions: dict[str, int], nom: str, rapp
                     str(valeur),
                 )
             )
-            illisible = True
+            illisibles.add(entete)
         valeurs[entete] = valeur
     if all(v is None or (isinstance(v, str) and not v.strip()) for v in valeurs.values()):
         return None  # an empty row
-    return LigneLue(numero, valeurs, illisible)
+    return LigneLue(numero, valeurs, illisibles)
 
 
 FUSION = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
