@@ -158,6 +158,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # resources (ResourceFrancaise.export_field), not by IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# The largest workbook the import of a whole plan reads, in bytes (default 10 Mo): a larger
+# file is refused before it is opened.
+IMPORT_TAILLE_MAX = int(os.environ.get("IMPORT_TAILLE_MAX") or 10 * 1024 * 1024)
 
 # Content Security Policy (django-csp): only this server's own scripts, styles and images;
 # no inline script. Style attributes stay allowed: progress bars and axe colours use them.

@@ -14,6 +14,7 @@ TOIT = (
     "projet_social.urls",
     "projet_social.demo",
     "projet_social.management",
+    "projet_social.classeur",
 )
 
 

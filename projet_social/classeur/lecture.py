@@ -1,0 +1,324 @@
+"""Reading a workbook to import: bounded, and every bad input told in French.
+
+The file is refused before it is parsed when it is too large (IMPORT_TAILLE_MAX), is no
+XLSX (an old .xls, a LibreOffice .ods, a CSV…), is password-protected, or would decompress
+to far more than its size. It is then read with openpyxl's streaming reader, one row at a
+time, each sheet stopping past ``LIGNES_MAX`` rows. What is read is the raw cell values under
+the headers of the sheet definitions; formula cells, error cells and merged cells are errors
+(a formula's result is not what the file holds, and a merged cell has one value for several).
+"""
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
+
+from projet_social.classeur.cellules import normaliser, texte_lu
+from projet_social.classeur.feuilles import (
+    FEUILLES,
+    LIGNES_MAX,
+    LISEZ_MOI,
+    LISTES,
+    Feuille,
+    taille_max_import,
+)
+from projet_social.classeur.rapport import Erreur, Rapport
+
+SIGNATURE_ZIP = b"PK\x03\x04"
+SIGNATURE_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003, and encrypted OOXML
+# An XLSX decompresses to a few times its size; far more is a "zip bomb".
+DECOMPRESSION_MAX = 30
+COLONNES_MAX = 200
+FORMULE = (
+    "une formule n'est pas acceptée : saisissez la valeur elle-même (copiez la cellule, puis "
+    "collage spécial « valeurs »)."
+)
+
+
+class ClasseurRefuse(Exception):
+    """The file cannot be read as the workbook; the message says why, in French."""
+
+
+@dataclass
+class LigneLue:
+    numero: int  # the row number the spreadsheet shows
+    cellules: dict[str, Any]  # header of the definition -> raw cell value
+    # Headers of the cells that could not be read (a formula…): reported already; the row is
+    # not imported.
+    illisibles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class FeuilleLue:
+    definition: Feuille
+    # Header -> its column in the file, from 0 (the columns may be in any order).
+    positions: dict[str, int]
+    lignes: list[LigneLue] = field(default_factory=list)
+
+
+def _nombre(n: int) -> str:
+    """20000 -> "20 000" (a narrow no-break space, as French typography has it)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _mo(octets: int) -> str:
+    return f"{octets / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0") + " Mo"
+
+
+def lire_octets(fichier) -> bytes:
+    """The file's bytes: ``fichier`` is bytes, a path, or a file object (an upload); refused
+    past the size limit without reading further."""
+    limite = taille_max_import()
+    trop_gros = (
+        "Le fichier pèse {taille} : il dépasse la taille maximale de {limite} (réglage "
+        "IMPORT_TAILLE_MAX). Découpez-le ou allégez-le."
+    )
+    if isinstance(fichier, bytes | bytearray | memoryview):
+        donnees = bytes(fichier)
+    elif isinstance(fichier, str | os.PathLike):
+        try:
+            taille = os.path.getsize(fichier)
+            if taille > limite:
+                raise ClasseurRefuse(trop_gros.format(taille=_mo(taille), limite=_mo(limite)))
+            with open(fichier, "rb") as flux:
+                donnees = flux.read(limite + 1)
+        except OSError:
+            raise ClasseurRefuse(
+                f"Le fichier « {fichier} » est introuvable ou illisible."
+            ) from None
+    else:
+        taille = getattr(fichier, "size", None)
+        if taille is not None and taille > limite:
+            raise ClasseurRefuse(trop_gros.format(taille=_mo(taille), limite=_mo(limite)))
+        if hasattr(fichier, "seek"):
+            fichier.seek(0)
+        donnees = fichier.read(limite + 1)
+    if len(donnees) > limite:
+        raise ClasseurRefuse(trop_gros.format(taille=f"plus de {_mo(limite)}", limite=_mo(limite)))
+    return donnees
+
+
+def _verifier_le_format(donnees: bytes) -> zipfile.ZipFile:
+    pas_xlsx = (
+        "Ce fichier n'est pas un classeur Excel (.xlsx) : ouvrez-le dans votre tableur et "
+        "enregistrez-le au format « Classeur Excel (.xlsx) », puis importez-le."
+    )
+    if not donnees:
+        raise ClasseurRefuse("Le fichier est vide.")
+    if donnees.startswith(SIGNATURE_OLE):
+        if "EncryptionInfo".encode("utf-16-le") in donnees:
+            raise ClasseurRefuse(
+                "Le classeur est protégé par un mot de passe : enregistrez-en une copie sans mot "
+                "de passe (dans Excel : Fichier > Informations > Protéger le classeur > "
+                "Chiffrer avec mot de passe, puis videz le mot de passe), puis importez-la."
+            )
+        raise ClasseurRefuse(
+            "Ce fichier est au format Excel 97-2003 (.xls) : enregistrez-le au format "
+            "« Classeur Excel (.xlsx) », puis importez-le."
+        )
+    if not donnees.startswith(SIGNATURE_ZIP):
+        raise ClasseurRefuse(pas_xlsx)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(donnees))
+        noms = set(archive.namelist())
+        decompresse = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise ClasseurRefuse(
+            "Le classeur est endommagé ou incomplet : ouvrez-le dans votre tableur, "
+            "enregistrez-le à nouveau, puis importez-le."
+        ) from None
+    if "[Content_Types].xml" not in noms or "xl/workbook.xml" not in noms:
+        if "mimetype" in noms and archive.read("mimetype").startswith(b"application/vnd.oasis"):
+            raise ClasseurRefuse(
+                "Ce fichier est un classeur OpenDocument (.ods) : enregistrez-le au format "
+                "« Classeur Excel (.xlsx) », puis importez-le."
+            )
+        raise ClasseurRefuse(pas_xlsx)
+    if decompresse > DECOMPRESSION_MAX * taille_max_import():
+        raise ClasseurRefuse(
+            f"Le classeur décompressé occuperait {_mo(decompresse)} : c'est bien plus que ce "
+            "que contient un projet social, il est refusé."
+        )
+    return archive
+
+
+def lire_classeur(fichier, rapport: Rapport) -> dict[str, FeuilleLue]:
+    """The sheets of the workbook, by definition name. Problems of the file as a whole raise
+    ClasseurRefuse; those of its sheets, headers and cells are added to ``rapport``."""
+    donnees = lire_octets(fichier)
+    archive = _verifier_le_format(donnees)
+    try:
+        classeur = load_workbook(io.BytesIO(donnees), read_only=True, keep_links=False)
+    except Exception:  # openpyxl raises many kinds of errors on a damaged file
+        raise ClasseurRefuse(
+            "Le classeur est endommagé ou n'est pas un classeur Excel valide : ouvrez-le dans "
+            "votre tableur, enregistrez-le à nouveau au format .xlsx, puis importez-le."
+        ) from None
+    try:
+        return _lire_feuilles(classeur, archive, rapport)
+    finally:
+        classeur.close()
+
+
+def _lire_feuilles(classeur, archive: zipfile.ZipFile, rapport: Rapport) -> dict[str, FeuilleLue]:
+    presentes = {normaliser(nom): nom for nom in classeur.sheetnames}
+    attendues = {normaliser(definition.nom) for definition in FEUILLES}
+    ignorees = {normaliser(LISEZ_MOI), normaliser(LISTES)}
+    for cle, nom in presentes.items():
+        if cle not in attendues and cle not in ignorees:
+            rapport.avertissements.append(
+                f"Feuille « {nom} » ignorée : elle ne fait pas partie du classeur du projet social."
+            )
+    manquantes = [d.nom for d in FEUILLES if normaliser(d.nom) not in presentes]
+    for nom in manquantes:
+        rapport.erreurs.append(
+            Erreur(
+                "feuille absente du classeur. Il doit contenir les feuilles "
+                + ", ".join(f"« {d.nom} »" for d in FEUILLES)
+                + " : partez d'un export ou du modèle vide.",
+                feuille=nom,
+            )
+        )
+    lues = {}
+    for definition in FEUILLES:
+        nom = presentes.get(normaliser(definition.nom))
+        if nom is None:
+            continue
+        feuille = classeur[nom]
+        if not hasattr(feuille, "iter_rows"):  # a chart sheet
+            rapport.erreurs.append(Erreur("ce n'est pas une feuille de calcul.", feuille=nom))
+            continue
+        try:
+            lue = _lire_feuille(feuille, definition, rapport)
+        except Exception:  # a damaged sheet: openpyxl raises many kinds of errors
+            raise ClasseurRefuse(
+                f"La feuille « {nom} » est endommagée : ouvrez le classeur dans votre tableur, "
+                "enregistrez-le à nouveau, puis importez-le."
+            ) from None
+        if lue is not None:
+            _signaler_les_fusions(archive, feuille, lue, rapport)
+            lues[definition.nom] = lue
+    return lues
+
+
+def _lire_feuille(feuille, definition: Feuille, rapport: Rapport) -> FeuilleLue | None:
+    nom = definition.nom
+    # The dimension a file declares may be absent or wrong; read the rows that are there.
+    feuille.reset_dimensions()
+    entete = next(feuille.iter_rows(min_row=1, max_row=1, max_col=COLONNES_MAX), ())
+    par_nom = {normaliser(entete): entete for entete in definition.entetes}
+    positions: dict[str, int] = {}
+    erreurs = len(rapport.erreurs)
+    for position, cellule in enumerate(entete):
+        if cellule.value is None:
+            continue
+        if getattr(cellule, "data_type", None) == "f":
+            rapport.erreurs.append(Erreur(FORMULE, nom, 1, None, str(cellule.value)))
+            continue
+        texte = texte_lu(cellule.value)
+        attendue = par_nom.get(normaliser(texte))
+        if attendue is None:
+            if texte:
+                rapport.avertissements.append(
+                    f"Feuille « {nom} » : colonne « {texte} » inconnue, ignorée."
+                )
+        elif attendue in positions:
+            rapport.erreurs.append(
+                Erreur("cette colonne figure deux fois dans l'en-tête.", nom, 1, attendue)
+            )
+        else:
+            positions[attendue] = position
+    for entete in definition.entetes:
+        if entete not in positions:
+            rapport.erreurs.append(
+                Erreur(
+                    "colonne absente de la ligne d'en-tête (ligne 1) : gardez les en-têtes de "
+                    "l'export ou du modèle vide.",
+                    nom,
+                    1,
+                    entete,
+                )
+            )
+    if len(rapport.erreurs) > erreurs:
+        return None
+    largeur = max(positions.values()) + 1
+    lue = FeuilleLue(definition, positions=positions)
+    for numero, cellules in enumerate(feuille.iter_rows(min_row=2, max_col=largeur), start=2):
+        if numero > LIGNES_MAX + 1:
+            rapport.erreurs.append(
+                Erreur(
+                    f"plus de {_nombre(LIGNES_MAX)} lignes sous l'en-tête, le maximum : "
+                    "supprimez les lignes vides de la fin de la feuille, ou découpez l'import "
+                    "en plusieurs classeurs.",
+                    nom,
+                )
+            )
+            return None
+        ligne = _lire_ligne(numero, cellules, positions, nom, rapport)
+        if ligne is not None:
+            lue.lignes.append(ligne)
+    return lue
+
+
+def _lire_ligne(numero: int, cellules, positions: dict[str, int], nom: str, rapport: Rapport):
+    valeurs = {}
+    illisibles = set()
+    for entete, position in positions.items():
+        cellule = cellules[position] if position < len(cellules) else None
+        valeur = None if cellule is None else cellule.value
+        type_ = getattr(cellule, "data_type", None)
+        if type_ == "f":
+            rapport.erreurs.append(Erreur(FORMULE, nom, numero, entete, str(valeur)))
+            illisibles.add(entete)
+        elif type_ == "e":
+            rapport.erreurs.append(
+                Erreur(
+                    "la cellule affiche une erreur du tableur : saisissez une valeur.",
+                    nom,
+                    numero,
+                    entete,
+                    str(valeur),
+                )
+            )
+            illisibles.add(entete)
+        valeurs[entete] = valeur
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in valeurs.values()):
+        return None  # an empty row
+    return LigneLue(numero, valeurs, illisibles)
+
+
+FUSION = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+
+def _signaler_les_fusions(archive, feuille, lue: FeuilleLue, rapport: Rapport) -> None:
+    """Merged cells are listed after the rows of the sheet's XML, which openpyxl's streaming
+    reader does not read: found in the XML itself, read by chunks."""
+    chemin = getattr(feuille, "_worksheet_path", None)
+    if not chemin:
+        return
+    plages = []
+    with archive.open(chemin) as flux:
+        reste = b""
+        while morceau := flux.read(1 << 20):
+            texte = reste + morceau
+            derniere = 0
+            for trouve in FUSION.finditer(texte):
+                plages.append(trouve.group(1).decode())
+                derniere = trouve.end()
+            reste = texte[max(derniere, len(texte) - 300) :]
+    entetes = {position + 1: entete for entete, position in lue.positions.items()}
+    for plage in plages[:20]:
+        colonne, ligne, _, _ = range_boundaries(plage)
+        rapport.erreurs.append(
+            Erreur(
+                f"cellules fusionnées ({plage}) : défusionnez-les, une valeur par cellule.",
+                lue.definition.nom,
+                ligne,
+                entetes.get(colonne),
+            )
+        )
