@@ -54,6 +54,8 @@ urlpatterns = [
             )
         ),
     ),
+    path("plan/classeur.xlsx", exports.classeur, name="export_classeur"),
+    path("plan/modele.xlsx", exports.modele, name="modele_classeur"),
     path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
     path("bilans/<int:pk>/evaluations.<tableur:format>", exports.bilan, name="export_bilan"),
     path(

@@ -856,3 +856,23 @@ def test_importer_projet_exits_non_zero_when_the_import_is_refused(plan, tmp_pat
     assert "colonne « Priorité » : valeur « Urgente »" in sortie.getvalue()
     with pytest.raises(CommandError, match="introuvable"):
         call_command("importer_projet", str(tmp_path / "absent.xlsx"), stdout=io.StringIO())
+
+
+def test_the_plan_page_offers_the_workbook_and_its_template(client, elu, agent, plan):
+    from django.urls import reverse
+
+    client.force_login(elu)
+    page = client.get(reverse("axes:plan")).content.decode()
+    assert reverse("export_classeur") in page
+    assert reverse("modele_classeur") not in page  # élus do not fill the plan in
+    reponse = client.get(reverse("export_classeur"))
+    assert reponse.status_code == 200
+    assert reponse["Content-Disposition"].startswith('attachment; filename="projet-social-')
+    # What the page gives is what the import reads back: nothing to change.
+    rapport = importer_classeur(reponse.content, plan, agent, dry_run=True)
+    assert not rapport.refuse and _tout_inchange(rapport)
+    client.force_login(agent)
+    assert reverse("modele_classeur") in client.get(reverse("axes:plan")).content.decode()
+    modele = _ouvrir(client.get(reverse("modele_classeur")).content)
+    assert modele.sheetnames[0] == "Lisez-moi"
+    assert all(modele[nom].max_row == 1 for nom in FEUILLES if nom in modele.sheetnames)

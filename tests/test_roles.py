@@ -15,6 +15,8 @@ from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory, El
 
 LECTURE = {
     "home",
+    "export_classeur",
+    "modele_classeur",
     "axes:plan",
     "axes:besoins",
     "axes:besoin",

@@ -32,6 +32,7 @@ from evaluations.filters import SuiviActionFilter
 from evaluations.models import Campagne, avancement_des_actions
 from evaluations.services import LigneBilan, lignes_du_bilan, lire_les_mesures, origine_de
 from projet_social import tableur
+from projet_social.classeur import exporter_classeur, modele_classeur
 from projet_social.permissions import exiger, get_projet_courant
 from projet_social.tableur import Feuille
 from projet_social.utilisateurs import nom_affiche
@@ -306,3 +307,23 @@ def partenaires(request: HttpRequest, format: str) -> HttpResponse:
         ],
     )
     return tableur.fichier(format, [feuille], "partenaires", f"Partenaires – {projet.intitule}")
+
+
+# --- The whole plan as a workbook (projet_social.classeur) ----------------------------------
+
+
+@require_safe
+def classeur(request: HttpRequest) -> HttpResponse:
+    """The whole projet as the workbook the import reads back (``importer_projet``): every
+    reader of the plan may download it."""
+    exiger(request.user, "axes.view_axe")
+    projet = get_projet_courant(request)
+    date = timezone.localdate().isoformat()
+    return tableur.reponse(exporter_classeur(projet), f"projet-social-{date}.xlsx")
+
+
+@require_safe
+def modele(request: HttpRequest) -> HttpResponse:
+    """The empty workbook, with its « Lisez-moi » sheet and drop-down lists, to fill in."""
+    exiger(request.user, "axes.view_axe")
+    return tableur.reponse(modele_classeur(), "modele-projet-social.xlsx")
