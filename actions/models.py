@@ -132,35 +132,6 @@ class ActionQuerySet(models.QuerySet):
         """What the list of actions shows besides progress: objective, axe, pilote, lateness."""
         return self.select_related("objectif__axe", "pilote").with_en_retard()
 
-    def pour_fiche(self) -> "ActionQuerySet":
-        """The fiche's own rows, one query per kind whatever their number: objective, axe,
-        pilote, publics, besoins, partners, indicators, steps, budget. (Its evaluations and
-        measures are the reviews' rows: see ``Evaluation.objects.de_la_fiche``.)"""
-        return (
-            self.select_related("objectif__axe", "pilote", "elu_referent_compte", "updated_by")
-            .with_en_retard()
-            .prefetch_related(
-                "publics",
-                "besoins",
-                models.Prefetch(
-                    "participations",
-                    queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
-                        "partenaire__nom", "pk"
-                    ),
-                ),
-                models.Prefetch("indicateurs", queryset=Indicateur.objects.order_by("pk")),
-                models.Prefetch(
-                    "etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")
-                ),
-                models.Prefetch(
-                    "lignes_budget",
-                    queryset=LigneBudget.objects.select_related("financeur").order_by(
-                        "annee", "nature", "pk"
-                    ),
-                ),
-            )
-        )
-
     def pour_export(self) -> "ActionQuerySet":
         """What the export of the list writes besides progress: objective, axe, pilote, the
         élu's account, lateness (one query), then publics, needs and partners with their
@@ -175,6 +146,27 @@ class ActionQuerySet(models.QuerySet):
                     "participations",
                     queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
                         "partenaire__nom", "pk"
+                    ),
+                ),
+            )
+        )
+
+    def pour_fiche(self) -> "ActionQuerySet":
+        """The fiche's own rows, one query per kind whatever their number: what the export
+        reads, then its author, indicators, steps and budget. (Its evaluations and measures
+        are the reviews' rows: see ``Evaluation.objects.de_la_fiche``.)"""
+        return (
+            self.pour_export()
+            .select_related("updated_by")
+            .prefetch_related(
+                models.Prefetch("indicateurs", queryset=Indicateur.objects.order_by("pk")),
+                models.Prefetch(
+                    "etapes", queryset=Etape.objects.order_by("ordre", "echeance", "pk")
+                ),
+                models.Prefetch(
+                    "lignes_budget",
+                    queryset=LigneBudget.objects.select_related("financeur").order_by(
+                        "annee", "nature", "pk"
                     ),
                 ),
             )
