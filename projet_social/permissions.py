@@ -68,3 +68,34 @@ def exiger_campagne_ouverte(campagne) -> None:
         raise PermissionDenied(
             "Cette campagne est close : ses évaluations ne sont plus modifiables."
         )
+
+
+# The import of the workbook adds and changes rows of every kind it holds.
+PERMISSIONS_D_IMPORT = [
+    f"{app}.{droit}_{modele}"
+    for app, modeles in {
+        "axes": ("axe", "objectif", "besoinsocial"),
+        "actions": (
+            "action",
+            "actionpartenaire",
+            "partenaire",
+            "publiccible",
+            "indicateur",
+            "etape",
+            "lignebudget",
+        ),
+        "evaluations": ("campagne", "evaluation", "mesure"),
+    }.items()
+    for modele in modeles
+    for droit in ("add", "change")
+]
+
+
+def peut_importer(user: User) -> bool:
+    """Agents and administrators import the workbook; élus and pilotes do not."""
+    return user.is_authenticated and user.is_active and user.has_perms(PERMISSIONS_D_IMPORT)
+
+
+def exiger_import(user: User) -> None:
+    if not peut_importer(user):
+        raise PermissionDenied

@@ -6,7 +6,7 @@ from actions import urls as actions_urls
 from axes import urls as axes_urls
 from projet_social.connexion import ConnexionView
 from projet_social.tableur import FormatTableur
-from projet_social.views import accueil, documents, dossier, exports, suivi
+from projet_social.views import accueil, documents, dossier, exports, imports, suivi
 
 register_converter(FormatTableur, "tableur")
 
@@ -56,6 +56,9 @@ urlpatterns = [
     ),
     path("plan/classeur.xlsx", exports.classeur, name="export_classeur"),
     path("plan/modele.xlsx", exports.modele, name="modele_classeur"),
+    path("plan/import/", imports.importer, name="import_classeur"),
+    path("plan/imports/", imports.liste, name="imports"),
+    path("plan/imports/<int:pk>/", imports.detail, name="import"),
     path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
     path("bilans/<int:pk>/evaluations.<tableur:format>", exports.bilan, name="export_bilan"),
     path(

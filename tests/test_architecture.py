@@ -15,6 +15,8 @@ TOIT = (
     "projet_social.demo",
     "projet_social.management",
     "projet_social.classeur",
+    "projet_social.imports",
+    "projet_social.models",
 )
 
 

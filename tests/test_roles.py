@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from actions.models import Action, Partenaire
 from axes.models import Axe, Objectif
 from evaluations.models import Evaluation
+from projet_social.models import ImportClasseur
 from tests.actions.factories import ActionFactory, PartenaireFactory
 from tests.axes.factories import BesoinSocialFactory
 from tests.evaluations.factories import CampagneFactory, ReunionFactory
@@ -61,6 +62,9 @@ MODIFICATION = {
     "evaluations:action_nouvelle",
     "evaluations:reunion_creer",
     "evaluations:reunion_modifier",
+    "import_classeur",
+    "imports",
+    "import",
 }
 ADMINISTRATION = {"actions:supprimer", "evaluations:rouvrir"}
 HORS_ECRANS = {"healthz", "login", "logout"}  # and everything under /admin/
@@ -93,7 +97,11 @@ def objets(projet, axe, objectif, action):
     close = CampagneFactory(projet=projet, annee=2024, close=True)
     reunion = ReunionFactory(projet=projet)
     besoin = BesoinSocialFactory(projet=projet)
+    import_ = ImportClasseur.objects.create(
+        projet=projet, nom_du_fichier="plan.xlsx", taille=1, statut=ImportClasseur.Statut.REFUSE
+    )
     return {
+        "import": import_,
         "besoin": besoin,
         "axe": axe,
         "objectif": objectif,
@@ -132,6 +140,7 @@ def _url(nom: str, objets) -> str:
         },
         "evaluations:reunion": {"pk": objets["reunion"].pk},
         "evaluations:reunion_modifier": {"pk": objets["reunion"].pk},
+        "import": {"pk": objets["import"].pk},
     }.get(nom)
     if (
         kwargs is None

@@ -6,13 +6,22 @@
 - ``modele_classeur() -> bytes``: the same workbook without rows;
 - ``importer_classeur(fichier, projet, par, dry_run=False) -> Rapport``: its exact inverse,
   all or nothing, in one transaction (see ``importation``). A view previews with
-  ``dry_run=True`` and confirms by calling it again with ``dry_run=False``.
+  ``dry_run=True`` and confirms by calling it again with ``dry_run=False``;
+- ``empreinte_du_plan(projet) -> str``: a hash of what an export would write, to tell
+  whether the plan changed between a preview and its confirmation.
 
 A roof module (tests/test_architecture.py): it gathers the three apps, none imports it.
 """
 
-from projet_social.classeur.export import exporter_classeur, modele_classeur
+from projet_social.classeur.export import empreinte_du_plan, exporter_classeur, modele_classeur
 from projet_social.classeur.importation import importer_classeur
 from projet_social.classeur.rapport import Erreur, Rapport
 
-__all__ = ["Erreur", "Rapport", "exporter_classeur", "importer_classeur", "modele_classeur"]
+__all__ = [
+    "Erreur",
+    "Rapport",
+    "empreinte_du_plan",
+    "exporter_classeur",
+    "importer_classeur",
+    "modele_classeur",
+]

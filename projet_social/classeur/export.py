@@ -2,6 +2,7 @@
 (``modele_classeur``): a Lisez-moi sheet, one sheet per kind of row, a hidden sheet holding
 the values of the drop-down lists."""
 
+import hashlib
 import io
 
 from openpyxl import Workbook
@@ -34,6 +35,19 @@ def exporter_classeur(projet: ProjetSocial) -> bytes:
 def modele_classeur() -> bytes:
     """The same workbook without rows: sheets, headers, drop-down lists and Lisez-moi."""
     return _classeur(None)
+
+
+def empreinte_du_plan(projet: ProjetSocial) -> str:
+    """A fingerprint of everything the workbook holds of ``projet``: the cells an export would
+    write, hashed. Any change to the plan that an import could meet changes it, so the browser
+    import compares the fingerprint of its preview with that of the moment it confirms."""
+    empreinte = hashlib.sha256()
+    for feuille in FEUILLES:
+        empreinte.update(feuille.nom.encode())
+        for ligne in feuille.lignes(projet):
+            cellules = [col.type.ecrire(ligne.get(col.entete)) for col in feuille.colonnes]
+            empreinte.update(repr(cellules).encode())
+    return empreinte.hexdigest()
 
 
 def _classeur(projet: ProjetSocial | None) -> bytes:

@@ -63,17 +63,19 @@ COLONNE_DES_CONTRAINTES = {
 
 
 def importer_classeur(
-    fichier, projet: ProjetSocial | None, par=None, dry_run: bool = False
+    fichier, projet: ProjetSocial | None, par=None, dry_run: bool = False, raison: str = RAISON
 ) -> Rapport:
     """Import the workbook ``fichier`` (bytes, a path or a file object) into ``projet``, as
-    ``par`` (a user, or None); return the Rapport. All or nothing: see the module docstring."""
+    ``par`` (a user, or None); return the Rapport. All or nothing: see the module docstring.
+    ``raison`` begins the change reason of every history record (the browser's import adds
+    its number: « Import du classeur n° 12 »)."""
     rapport = Rapport(simulation=dry_run)
-    _importer(fichier, projet, par, rapport)
+    _importer(fichier, projet, par, rapport, raison)
     rapport.erreurs.sort(key=_ordre_de_lecture)
     return rapport
 
 
-def _importer(fichier, projet: ProjetSocial | None, par, rapport: Rapport) -> None:
+def _importer(fichier, projet: ProjetSocial | None, par, rapport: Rapport, raison: str) -> None:
     try:
         lues = lire_classeur(fichier, rapport)
     except ClasseurRefuse as refus:
@@ -88,7 +90,7 @@ def _importer(fichier, projet: ProjetSocial | None, par, rapport: Rapport) -> No
         return
     try:
         with transaction.atomic():
-            _Import(projet, par, rapport).importer(lues)
+            _Import(projet, par, rapport, raison).importer(lues)
             if rapport.refuse or rapport.simulation:
                 raise _Annulation
     except _Annulation:
@@ -242,9 +244,10 @@ def _signer(objet: models.Model, raison: str, par) -> None:
 
 
 class _Import:
-    def __init__(self, projet: ProjetSocial, par, rapport: Rapport) -> None:
+    def __init__(self, projet: ProjetSocial, par, rapport: Rapport, raison: str) -> None:
         self.projet = projet
         self.par = par
+        self.raison = raison
         self.rapport = rapport
         # Keys of the rows in error, per sheet: the rows hanging on them are skipped.
         self.invalides: dict[str, set] = defaultdict(set)
@@ -390,7 +393,7 @@ class _Import:
             _valider(instance)
         except ValidationError as erreur:
             raise _ErreurLigne(self._erreurs_du_modele(instance, erreur, colonnes)) from None
-        raison = f"{RAISON} (feuille « {self.feuille.nom} », ligne {self.ligne.numero})"
+        raison = f"{self.raison} (feuille « {self.feuille.nom} », ligne {self.ligne.numero})"
         _signer(instance, raison, self.par)
         try:
             if creation or not isinstance(instance, VersionedModel):
@@ -822,7 +825,7 @@ class _Import:
                 f"à {projet.annee_fin}) : aucun bilan ne peut l'évaluer.",
             )
         campagne = Campagne(projet=projet, annee=annee)
-        _signer(campagne, f"{RAISON} (feuille « {f.EVALUATIONS.nom} »)", self.par)
+        _signer(campagne, f"{self.raison} (feuille « {f.EVALUATIONS.nom} »)", self.par)
         campagne.save()
         self.campagnes[annee] = campagne
         self.rapport.avertissements.append(

@@ -66,7 +66,8 @@ def _nombre(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
-def _mo(octets: int) -> str:
+def en_mo(octets: int) -> str:
+    """10485760 -> "10 Mo", 1572864 -> "1,5 Mo"."""
     return f"{octets / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0") + " Mo"
 
 
@@ -84,7 +85,7 @@ def lire_octets(fichier) -> bytes:
         try:
             taille = os.path.getsize(fichier)
             if taille > limite:
-                raise ClasseurRefuse(trop_gros.format(taille=_mo(taille), limite=_mo(limite)))
+                raise ClasseurRefuse(trop_gros.format(taille=en_mo(taille), limite=en_mo(limite)))
             with open(fichier, "rb") as flux:
                 donnees = flux.read(limite + 1)
         except OSError:
@@ -94,12 +95,14 @@ def lire_octets(fichier) -> bytes:
     else:
         taille = getattr(fichier, "size", None)
         if taille is not None and taille > limite:
-            raise ClasseurRefuse(trop_gros.format(taille=_mo(taille), limite=_mo(limite)))
+            raise ClasseurRefuse(trop_gros.format(taille=en_mo(taille), limite=en_mo(limite)))
         if hasattr(fichier, "seek"):
             fichier.seek(0)
         donnees = fichier.read(limite + 1)
     if len(donnees) > limite:
-        raise ClasseurRefuse(trop_gros.format(taille=f"plus de {_mo(limite)}", limite=_mo(limite)))
+        raise ClasseurRefuse(
+            trop_gros.format(taille=f"plus de {en_mo(limite)}", limite=en_mo(limite))
+        )
     return donnees
 
 
@@ -141,7 +144,7 @@ def _verifier_le_format(donnees: bytes) -> zipfile.ZipFile:
         raise ClasseurRefuse(pas_xlsx)
     if decompresse > DECOMPRESSION_MAX * taille_max_import():
         raise ClasseurRefuse(
-            f"Le classeur décompressé occuperait {_mo(decompresse)} : c'est bien plus que ce "
+            f"Le classeur décompressé occuperait {en_mo(decompresse)} : c'est bien plus que ce "
             "que contient un projet social, il est refusé."
         )
     return archive

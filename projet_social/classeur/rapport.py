@@ -70,6 +70,56 @@ class Rapport:
         return self.feuilles.setdefault(feuille, BilanFeuille(feuille))
 
     @property
+    def creees(self) -> int:
+        return sum(bilan.creees for bilan in self.feuilles.values())
+
+    @property
+    def modifiees(self) -> int:
+        return sum(len(bilan.modifiees) for bilan in self.feuilles.values())
+
+    @property
+    def inchangees(self) -> int:
+        return sum(bilan.inchangees for bilan in self.feuilles.values())
+
+    def en_json(self) -> dict:
+        """The report as JSON data, kept with the record of an import (``depuis_json``)."""
+        return {
+            "simulation": self.simulation,
+            "feuilles": [
+                {
+                    "feuille": bilan.feuille,
+                    "creees": bilan.creees,
+                    "modifiees": [[m.ligne, m.cle, list(m.colonnes)] for m in bilan.modifiees],
+                    "inchangees": bilan.inchangees,
+                }
+                for bilan in self.feuilles.values()
+            ],
+            "erreurs": [[e.message, e.feuille, e.ligne, e.colonne, e.valeur] for e in self.erreurs],
+            "avertissements": list(self.avertissements),
+            "erreurs_tronquees": self.erreurs_tronquees,
+        }
+
+    @classmethod
+    def depuis_json(cls, donnees: dict) -> "Rapport":
+        rapport = cls(
+            simulation=donnees.get("simulation", False),
+            erreurs=[Erreur(*erreur) for erreur in donnees.get("erreurs", [])],
+            avertissements=list(donnees.get("avertissements", [])),
+            erreurs_tronquees=donnees.get("erreurs_tronquees", False),
+        )
+        for bilan in donnees.get("feuilles", []):
+            rapport.feuilles[bilan["feuille"]] = BilanFeuille(
+                bilan["feuille"],
+                bilan["creees"],
+                [
+                    Modification(ligne, cle, tuple(colonnes))
+                    for ligne, cle, colonnes in bilan["modifiees"]
+                ],
+                bilan["inchangees"],
+            )
+        return rapport
+
+    @property
     def conclusion(self) -> str:
         if self.refuse:
             nombre = len(self.erreurs)

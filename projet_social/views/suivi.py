@@ -29,6 +29,7 @@ from projet_social.permissions import (
     exiger_lecture_action,
     get_projet_courant,
     peut_evaluer_action,
+    peut_importer,
     peut_modifier_action,
 )
 
@@ -78,6 +79,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             "campagne": campagne,
             "axes": axes,
             "avancement": total,
+            "peut_importer": peut_importer(request.user),
         },
     )
 

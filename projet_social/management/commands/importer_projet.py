@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from axes.models import ProjetSocial
 from projet_social.classeur import importer_classeur
+from projet_social.imports import importer_en_ligne_de_commande
 
 
 class Command(BaseCommand):
@@ -41,7 +42,11 @@ class Command(BaseCommand):
                 "Aucun projet social n'existe : créez-le avant d'importer son classeur."
             )
         self.stdout.write(f"Projet social : {projet}")
-        rapport = importer_classeur(fichier, projet, par, dry_run=dry_run)
+        if dry_run:
+            rapport = importer_classeur(fichier, projet, par, dry_run=True)
+        else:
+            # Recorded on the « Imports » page, like an import made in the browser.
+            rapport = importer_en_ligne_de_commande(fichier, projet, par)
         if rapport.refuse:
             # The report on the standard output, as for a success; the refusal as the error.
             self.stdout.write(rapport.texte())
