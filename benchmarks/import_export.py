@@ -13,7 +13,10 @@ demo is loaded by ``charger_demo``; the generated plan is that of ``benchmarks/p
 - import unchanged, dry run: the export read back into its own plan (every row compared);
 - import one edit: the export with one cell changed, for real (one row saved);
 - import into an empty database, dry run then for real: every row created (the plan's rows
-  deleted first, user accounts kept since the workbook names pilots by their login).
+  deleted first, user accounts kept since the workbook names pilots by their login);
+- the browser's import, as an agent with Django's test client (the server's own time, without
+  the network): the upload and its preview page, then the confirmation and its page, for the
+  one-cell edit and into an empty database.
 
 Peak memory is Python's own allocations during the step (tracemalloc, a separate run, since
 tracing slows the code down); the process's maximum resident set size is printed at the end.
@@ -109,6 +112,73 @@ def afficher(nom: str, duree: float, pic: float, detail: str = "") -> None:
     print(f"  {nom:38s} {duree * 1000:8.0f} ms   pic {pic:6.1f} Mio   {detail}", flush=True)
 
 
+class Navigateur:
+    """An agent's browser session (Django's test client) importing a workbook."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.test import Client
+
+        from projet_social.roles import AGENTS
+
+        agent, _ = get_user_model().objects.get_or_create(username="bench.import")
+        agent.groups.add(Group.objects.get(name=AGENTS))
+        self.client = Client()
+        self.client.force_login(agent)
+
+    def importer(self, donnees: bytes, projet) -> tuple[float, float]:
+        """(seconds of the upload with its preview page, seconds of the confirmation)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import reverse
+
+        from projet_social.models import ImportClasseur
+
+        debut = time.perf_counter()
+        reponse = self.client.post(
+            reverse("import_classeur"), {"fichier": SimpleUploadedFile("plan.xlsx", donnees)}
+        )
+        assert reponse.status_code == 302, reponse.status_code
+        assert self.client.get(reponse["Location"]).status_code == 200
+        milieu = time.perf_counter()
+        record = ImportClasseur.objects.filter(projet=projet).latest("pk")
+        assert record.statut == ImportClasseur.Statut.PREVISUALISE, record.rapport
+        reponse = self.client.post(
+            reverse("import", args=[record.pk]), {"jeton": record.jeton, "confirmer": ""}
+        )
+        assert self.client.get(reponse["Location"]).status_code == 200
+        fin = time.perf_counter()
+        record.refresh_from_db()
+        assert record.statut == ImportClasseur.Statut.ENREGISTRE, record.motif
+        return milieu - debut, fin - milieu
+
+
+def mesurer_navigateur(navigateur, titre: str, preparer_la_base, fichiers: list, runs: int):
+    """The browser's import of ``fichiers[0]`` (the list turns each run) into the plan that
+    ``preparer_la_base()`` returns: median times of the preview and of the confirmation."""
+    apercus, confirmations, pics = [], [], []
+    for rang in range(runs + 1):
+        cible = preparer_la_base()
+        if rang == runs:
+            tracemalloc.start()
+        apercu, confirmation = navigateur.importer(fichiers[0], cible)
+        fichiers.reverse()
+        if rang == runs:
+            pics.append(tracemalloc.get_traced_memory()[1] / (1024 * 1024))
+            tracemalloc.stop()
+        else:
+            apercus.append(apercu)
+            confirmations.append(confirmation)
+    apercu, confirmation = statistics.median(apercus), statistics.median(confirmations)
+    afficher(
+        titre,
+        apercu + confirmation,
+        pics[0],
+        f"dépôt et prévisualisation {apercu * 1000:.0f} ms + confirmation "
+        f"{confirmation * 1000:.0f} ms",
+    )
+
+
 def run_plan(plan: str, runs: int) -> None:
     with tempfile.TemporaryDirectory() as dossier:
         preparer(plan, os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{dossier}/b.sqlite3")
@@ -148,6 +218,10 @@ def run_plan(plan: str, runs: int) -> None:
             assert len(rapport.feuilles["Actions"].modifiees) == 1, rapport.texte()
 
         afficher("import d'une cellule modifiée", *mesurer(une_modification, runs))
+        navigateur = Navigateur()
+        mesurer_navigateur(
+            navigateur, "navigateur, une cellule modifiée", lambda: projet, versions, runs
+        )
 
         champs = {
             champ: getattr(projet, champ)
@@ -187,6 +261,7 @@ def run_plan(plan: str, runs: int) -> None:
             pics[0],
             f"{creees} lignes créées",
         )
+        mesurer_navigateur(navigateur, "navigateur, base vide", base_vide, [contenu], runs)
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  processus : {maxrss:.0f} Mio de mémoire résidente au plus", flush=True)
 
