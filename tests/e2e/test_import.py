@@ -68,7 +68,7 @@ def test_an_agent_imports_an_edited_workbook_upload_preview_confirm(demo, connec
     assert action.priorite != "haute"  # nothing written before the confirmation
     assert _violations(page, page.url) == []
 
-    page.get_by_role("button", name="Confirmer l'import").click()
+    page.get_by_role("button", name="Confirmer l'import").last.click()
 
     expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_be_visible()
     expect(page.locator("main")).to_contain_text("0 ligne créée, 1 ligne modifiée")
