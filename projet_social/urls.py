@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("plan/classeur.xlsx", exports.classeur, name="export_classeur"),
     path("plan/modele.xlsx", exports.modele, name="modele_classeur"),
+    path("plan/feuilles/<slug:feuille>.csv", exports.feuille_csv, name="export_feuille"),
     path("plan/import/", imports.importer, name="import_classeur"),
     path("plan/imports/", imports.liste, name="imports"),
     path("plan/imports/<int:pk>/", imports.detail, name="import"),

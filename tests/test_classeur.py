@@ -456,7 +456,8 @@ def _xlsx_zip(fichiers: dict[str, bytes]) -> bytes:
     ("contenu", "attendu"),
     [
         (b"", "Le fichier est vide."),
-        ("Code;Intitulé\n2.3.1;Visites\n".encode(), "n'est pas un classeur Excel (.xlsx)"),
+        (b"Bonjour,\nvoici le plan.\n", "les en-têtes d'aucune feuille du classeur"),
+        (b"%PDF-1.7\n%\xe2\xe3\n", "n'est pas un classeur Excel (.xlsx)"),
         (lecture.SIGNATURE_OLE + b"\0" * 600 + "Workbook".encode("utf-16-le"), "97-2003 (.xls)"),
         (CLASSEUR_PROTEGE, "protégé par un mot de passe"),
         (
@@ -465,7 +466,7 @@ def _xlsx_zip(fichiers: dict[str, bytes]) -> bytes:
         ),
         (b"PK\x03\x04 tronque", "endommagé"),
     ],
-    ids=["vide", "csv", "xls", "mot-de-passe", "ods", "zip-tronque"],
+    ids=["vide", "texte", "pdf", "xls", "mot-de-passe", "ods", "zip-tronque"],
 )
 def test_a_file_that_is_not_a_readable_xlsx_is_refused_in_french(projet, contenu, attendu):
     erreur = _seule_erreur(importer_classeur(contenu, projet, None))

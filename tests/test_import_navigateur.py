@@ -275,7 +275,7 @@ def test_a_workbook_with_a_bad_cell_is_refused_with_its_errors_and_nothing_kept(
 @pytest.mark.parametrize(
     ("contenu", "nom", "attendu"),
     [
-        (b"Nom;Type\nCAF;Institution\n", "partenaires.xlsx", "n&#x27;est pas un classeur Excel"),
+        (b"Compte rendu de la reunion\n", "notes.xlsx", "en-têtes d&#x27;aucune feuille"),
         (b"%PDF-1.7\n", "plan.pdf", "n&#x27;est pas un classeur Excel"),
         (b"PK\x03\x04 tronque", "plan.xlsx", "endommagé"),
     ],

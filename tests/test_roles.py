@@ -18,6 +18,7 @@ LECTURE = {
     "home",
     "export_classeur",
     "modele_classeur",
+    "export_feuille",
     "axes:plan",
     "axes:besoins",
     "axes:besoin",
@@ -141,6 +142,7 @@ def _url(nom: str, objets) -> str:
         "evaluations:reunion": {"pk": objets["reunion"].pk},
         "evaluations:reunion_modifier": {"pk": objets["reunion"].pk},
         "import": {"pk": objets["import"].pk},
+        "export_feuille": {"feuille": "actions"},
     }.get(nom)
     if (
         kwargs is None

@@ -4,7 +4,9 @@
   (Axes, Objectifs, Actions, Partenaires, Indicateurs, Étapes, Budget, Évaluations, Mesures,
   Besoins ABS; see ``feuilles``), choice columns as drop-down lists of their French labels;
 - ``modele_classeur() -> bytes``: the same workbook without rows;
-- ``importer_classeur(fichier, projet, par, dry_run=False) -> Rapport``: its exact inverse,
+- ``exporter_feuille_csv(projet, feuille) -> bytes``: one sheet as CSV (UTF-8 with BOM, « ; »);
+- ``importer_classeur(fichier, projet, par, dry_run=False) -> Rapport``: its exact inverse
+  (a workbook, or one sheet as CSV, in UTF-8 or Windows-1252, « ; » or « , »),
   all or nothing, in one transaction (see ``importation``). A view previews with
   ``dry_run=True`` and confirms by calling it again with ``dry_run=False``;
 - ``empreinte_du_plan(projet) -> str``: a hash of what an export would write, to tell

@@ -2,9 +2,14 @@
 (``modele_classeur``): a Lisez-moi sheet, one sheet per kind of row, a hidden sheet holding
 the values of the drop-down lists."""
 
+import codecs
+import csv
+import datetime
 import hashlib
 import io
+from decimal import Decimal
 
+from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -21,6 +26,7 @@ from projet_social.classeur.feuilles import (
     Feuille,
     taille_max_import,
 )
+from projet_social.resources import lire_ooxml
 
 GRAS = Font(bold=True)
 FOND_ENTETE = PatternFill("solid", fgColor="DCE6F0")
@@ -48,6 +54,42 @@ def empreinte_du_plan(projet: ProjetSocial) -> str:
             cellules = [col.type.ecrire(ligne.get(col.entete)) for col in feuille.colonnes]
             empreinte.update(repr(cellules).encode())
     return empreinte.hexdigest()
+
+
+def feuille_par_slug(slug: str) -> Feuille | None:
+    """The sheet named by its address ("besoins-abs" for « Besoins ABS »)."""
+    return next((feuille for feuille in FEUILLES if slug_de(feuille) == slug), None)
+
+
+def slug_de(feuille: Feuille) -> str:
+    return slugify(feuille.nom)
+
+
+def valeur_csv(valeur) -> str:
+    """A cell as a French spreadsheet reads it in a CSV: dates JJ/MM/AAAA, decimal comma."""
+    if valeur is None:
+        return ""
+    if isinstance(valeur, datetime.date):
+        return valeur.strftime("%d/%m/%Y")
+    if isinstance(valeur, Decimal | float):
+        return str(valeur).replace(".", ",")
+    if isinstance(valeur, str):
+        return lire_ooxml(valeur)  # a CSV holds every character as it is
+    return str(valeur)
+
+
+def exporter_feuille_csv(projet: ProjetSocial, feuille: Feuille) -> bytes:
+    """One sheet of the workbook as CSV (UTF-8 with its BOM, « ; », as French Excel expects):
+    the same columns and cells, formula-like texts neutralised the same way, so the import
+    reads it back unchanged."""
+    sortie = io.StringIO()
+    ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerow(feuille.entetes)
+    for ligne in feuille.lignes(projet):
+        ecrivain.writerow(
+            [valeur_csv(col.type.ecrire(ligne.get(col.entete))) for col in feuille.colonnes]
+        )
+    return codecs.BOM_UTF8 + sortie.getvalue().encode("utf-8")
 
 
 def _classeur(projet: ProjetSocial | None) -> bytes:

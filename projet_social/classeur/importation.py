@@ -44,7 +44,7 @@ from actions.models import (
 from axes.models import Axe, BesoinSocial, Objectif, ProjetSocial
 from evaluations.models import Campagne, Evaluation, Mesure
 from projet_social.classeur.cellules import CelluleInvalide, Texte, normaliser, texte_lu
-from projet_social.classeur.lecture import ClasseurRefuse, FeuilleLue, LigneLue, lire_classeur
+from projet_social.classeur.lecture import ClasseurRefuse, FeuilleLue, LigneLue, lire_fichier
 from projet_social.classeur.rapport import Erreur, Modification, Rapport
 from projet_social.versioning import ConflitDeVersion, VersionedModel
 
@@ -77,11 +77,11 @@ def importer_classeur(
 
 def _importer(fichier, projet: ProjetSocial | None, par, rapport: Rapport, raison: str) -> None:
     try:
-        lues = lire_classeur(fichier, rapport)
+        lues, classeur_entier = lire_fichier(fichier, rapport)
     except ClasseurRefuse as refus:
         rapport.erreurs.append(Erreur(str(refus)))
         return
-    if len(lues) < len(f.FEUILLES):
+    if len(lues) < (len(f.FEUILLES) if classeur_entier else 1):
         return  # a sheet missing, or unreadable as a whole: nothing more to check
     if projet is None:
         rapport.erreurs.append(
@@ -259,7 +259,8 @@ class _Import:
     def importer(self, lues: dict[str, FeuilleLue]) -> None:
         self._charger()
         for definition in f.FEUILLES:
-            self.rapport.bilan(definition.nom)
+            if definition.nom in lues:  # a CSV holds one sheet
+                self.rapport.bilan(definition.nom)
         ordre: tuple[tuple[f.Feuille, Callable], ...] = (
             (f.PARTENAIRES, self._ligne_partenaire),
             (f.BESOINS_ABS, self._ligne_besoin),
@@ -274,7 +275,7 @@ class _Import:
         )
         try:
             for definition, traiter in ordre:
-                if not self._feuille(lues[definition.nom], traiter):
+                if definition.nom in lues and not self._feuille(lues[definition.nom], traiter):
                     return
         except _Arret:
             self.rapport.erreurs_tronquees = True

@@ -1,18 +1,24 @@
 """Reading a workbook to import: bounded, and every bad input told in French.
 
+``lire_fichier`` takes an XLSX workbook (every sheet) or a CSV file (one sheet, recognised by
+its headers; see ``lire_csv``).
+
 The file is refused before it is parsed when it is too large (IMPORT_TAILLE_MAX), is no
-XLSX (an old .xls, a LibreOffice .ods, a CSV…), is password-protected, or would decompress
+XLSX nor CSV (an old .xls, a LibreOffice .ods, a PDF…), is password-protected, or would decompress
 to far more than its size. It is then read with openpyxl's streaming reader, one row at a
 time, each sheet stopping past ``LIGNES_MAX`` rows. What is read is the raw cell values under
 the headers of the sheet definitions; formula cells, error cells and merged cells are errors
 (a formula's result is not what the file holds, and a merged cell has one value for several).
 """
 
+import codecs
+import csv
 import io
 import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl import load_workbook
@@ -28,6 +34,7 @@ from projet_social.classeur.feuilles import (
     taille_max_import,
 )
 from projet_social.classeur.rapport import Erreur, Rapport
+from projet_social.resources import echapper_ooxml
 
 SIGNATURE_ZIP = b"PK\x03\x04"
 SIGNATURE_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003, and encrypted OOXML
@@ -148,6 +155,17 @@ def _verifier_le_format(donnees: bytes) -> zipfile.ZipFile:
             "que contient un projet social, il est refusé."
         )
     return archive
+
+
+def lire_fichier(fichier, rapport: Rapport) -> tuple[dict[str, FeuilleLue], bool]:
+    """(the sheets read, whether the file is a whole workbook): an XLSX has every sheet, a CSV
+    one. Problems of the file as a whole raise ClasseurRefuse."""
+    donnees = lire_octets(fichier)
+    if not donnees or donnees.startswith((SIGNATURE_ZIP, SIGNATURE_OLE)):
+        return lire_classeur(donnees, rapport), True
+    if not _est_du_texte(donnees):
+        return lire_classeur(donnees, rapport), True
+    return lire_csv(donnees, rapport), False
 
 
 def lire_classeur(fichier, rapport: Rapport) -> dict[str, FeuilleLue]:
@@ -325,3 +343,122 @@ def _signaler_les_fusions(archive, feuille, lue: FeuilleLue, rapport: Rapport) -
                 entetes.get(colonne),
             )
         )
+
+
+# --- CSV: one sheet of the workbook ---------------------------------------------------------
+
+# What French texts hold beyond ASCII, in Windows-1252: a file decoded that way with other
+# characters was probably in another encoding.
+CARACTERES_FRANCAIS = set(
+    "àâäáãçéèêëíìîïñóòôöõúùûüÿœæÀÂÄÁÃÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜŸŒÆ«»€’‘“”–—…°²³\xa0•·×"
+)
+SEPARATEURS_CSV = (";", ",", "\t")
+ENCODAGE_INCERTAIN = (
+    "L'encodage de ce fichier CSV n'est pas reconnu (ni UTF-8, ni Windows-1252) : dans votre "
+    "tableur, enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) », ou "
+    "mieux au format « Classeur Excel (.xlsx) », puis importez-le."
+)
+
+
+def _est_du_texte(donnees: bytes) -> bool:
+    """A CSV is text: no NUL byte, and no PDF, image or other binary signature."""
+    debut = donnees[:4096]
+    return b"\x00" not in debut and not debut.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8"))
+
+
+def decoder_csv(donnees: bytes) -> str:
+    """The text of a CSV: UTF-8 (with or without its BOM, as French Excel writes it) or
+    Windows-1252 (Excel's « CSV (séparateur : point-virgule) » on Windows), detected; refused
+    in French when neither fits."""
+    if donnees.startswith(codecs.BOM_UTF8):
+        donnees = donnees[len(codecs.BOM_UTF8) :]
+    try:
+        return donnees.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        texte = donnees.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ClasseurRefuse(ENCODAGE_INCERTAIN) from None
+    if any(c >= "\x80" and c not in CARACTERES_FRANCAIS for c in texte):
+        raise ClasseurRefuse(ENCODAGE_INCERTAIN)
+    return texte
+
+
+def _feuille_du_csv(texte: str) -> tuple[Feuille, str]:
+    """The workbook sheet whose headers the CSV's first line holds, and its separator: the
+    pair that recognises the most headers (all of them, for a sheet exported as CSV)."""
+    premiere = texte.lstrip("\r\n").splitlines()[0] if texte.strip() else ""
+    meilleurs = []
+    for separateur in SEPARATEURS_CSV:
+        entetes = {normaliser(e) for e in next(csv.reader([premiere], delimiter=separateur), [])}
+        for definition in FEUILLES:
+            attendues = {normaliser(e) for e in definition.entetes}
+            trouvees = len(attendues & entetes)
+            # All of a sheet's headers first, then the most, then the fewest unknown ones.
+            meilleurs.append(
+                (
+                    (trouvees == len(attendues), trouvees, -len(entetes - attendues)),
+                    definition,
+                    separateur,
+                )
+            )
+    meilleurs.sort(key=lambda m: m[0], reverse=True)
+    (complet, trouvees, _), definition, separateur = meilleurs[0]
+    if trouvees < 2:
+        noms = ", ".join(f"« {d.nom} »" for d in FEUILLES)
+        raise ClasseurRefuse(
+            "Ce fichier n'est pas un classeur Excel (.xlsx), et, lu comme un fichier CSV, sa "
+            f"première ligne ne porte les en-têtes d'aucune feuille du classeur ({noms}) : "
+            "importez le classeur Excel, ou une feuille exportée en CSV depuis la page du plan."
+        )
+    return definition, separateur
+
+
+class _FeuilleCSV:
+    """A CSV seen as the read-only sheet ``_lire_feuille`` reads: its rows of cells. Texts
+    are given OOXML-escaped, as openpyxl gives an XLSX's, so that reading them back through
+    the same rule (``texte_lu``) keeps every character."""
+
+    def __init__(self, lignes: list[list[str]]) -> None:
+        self.lignes = lignes
+
+    def reset_dimensions(self) -> None:
+        pass
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None, max_col: int = 0):
+        fin = len(self.lignes) if max_row is None else min(max_row, len(self.lignes))
+        for ligne in self.lignes[min_row - 1 : fin]:
+            yield tuple(
+                SimpleNamespace(value=echapper_ooxml(v) if v.strip() else None, data_type="s")
+                for v in ligne[:max_col]
+            )
+
+
+def lire_csv(donnees: bytes, rapport: Rapport) -> dict[str, FeuilleLue]:
+    """The one sheet of a CSV file, recognised by its headers."""
+    texte = decoder_csv(donnees)
+    definition, separateur = _feuille_du_csv(texte)
+    try:
+        lignes = list(csv.reader(io.StringIO(texte, newline=""), delimiter=separateur))
+    except csv.Error:
+        raise ClasseurRefuse(
+            "Ce fichier CSV est mal formé (un guillemet n'est pas refermé) : ouvrez-le dans "
+            "votre tableur, enregistrez-le à nouveau, puis importez-le."
+        ) from None
+    if len(lignes) > LIGNES_MAX + 1:
+        rapport.erreurs.append(
+            Erreur(
+                f"plus de {_nombre(LIGNES_MAX)} lignes sous l'en-tête, le maximum : découpez "
+                "l'import en plusieurs fichiers.",
+                definition.nom,
+            )
+        )
+        return {}
+    nom_du_separateur = "tabulation" if separateur == "\t" else separateur
+    rapport.avertissements.append(
+        f"Fichier CSV : lu comme la feuille « {definition.nom} » du classeur (séparateur "
+        f"« {nom_du_separateur} »). Seule cette feuille est importée."
+    )
+    lue = _lire_feuille(_FeuilleCSV(lignes), definition, rapport)
+    return {definition.nom: lue} if lue is not None else {}

@@ -20,7 +20,7 @@ Queries, whatever the number of actions, indicators and partners:
 
 from collections import defaultdict
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -33,6 +33,7 @@ from evaluations.models import Campagne, avancement_des_actions
 from evaluations.services import LigneBilan, lignes_du_bilan, lire_les_mesures, origine_de
 from projet_social import tableur
 from projet_social.classeur import exporter_classeur, modele_classeur
+from projet_social.classeur.export import exporter_feuille_csv, feuille_par_slug, slug_de
 from projet_social.permissions import exiger, get_projet_courant
 from projet_social.tableur import Feuille
 from projet_social.utilisateurs import nom_affiche
@@ -327,3 +328,19 @@ def modele(request: HttpRequest) -> HttpResponse:
     """The empty workbook, with its « Lisez-moi » sheet and drop-down lists, to fill in."""
     exiger(request.user, "axes.view_axe")
     return tableur.reponse(modele_classeur(), "modele-projet-social.xlsx")
+
+
+@require_safe
+def feuille_csv(request: HttpRequest, feuille: str) -> HttpResponse:
+    """One sheet of the workbook as CSV, for the tools that read no XLSX; the import page
+    reads it back (one sheet at a time)."""
+    exiger(request.user, "axes.view_axe")
+    projet = get_projet_courant(request)
+    definition = feuille_par_slug(feuille)
+    if definition is None:
+        raise Http404("Cette feuille n'existe pas dans le classeur du plan.")
+    date = timezone.localdate().isoformat()
+    return tableur.reponse(
+        exporter_feuille_csv(projet, definition),
+        f"projet-social-{slug_de(definition)}-{date}.csv",
+    )

@@ -27,12 +27,14 @@ from projet_social.permissions import exiger_import, get_projet_courant
 
 # The session's key holding the jeton of its preview waiting for confirmation.
 CLE_DE_SESSION = "import_classeur_en_attente"
-TYPES_ACCEPTES = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPES_ACCEPTES = (
+    ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,.csv,text/csv"
+)
 
 
 class ImportForm(forms.Form):
     fichier = forms.FileField(
-        label="Classeur à importer (.xlsx)",
+        label="Fichier à importer (classeur .xlsx, ou une feuille en .csv)",
         error_messages={
             "required": "Choisissez le classeur à importer.",
             "empty": "Le fichier choisi est vide.",
@@ -44,8 +46,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fichier"].help_text = (
-            "Un classeur exporté par le produit, ou le modèle vide rempli ; "
-            f"{en_mo(taille_max_import())} au plus. Rien n'est enregistré avant votre "
+            "Le classeur exporté par le produit, ou le modèle vide rempli ; ou une seule feuille "
+            "en CSV (UTF-8 ou Windows-1252, séparateur « ; » ou « , »). "
+            f"Taille : {en_mo(taille_max_import())} au plus. Rien n'est enregistré avant votre "
             "confirmation."
         )
 

@@ -24,6 +24,8 @@ from evaluations.models import (
     avancements,
 )
 from evaluations.services import origine_de
+from projet_social.classeur.export import slug_de
+from projet_social.classeur.feuilles import FEUILLES
 from projet_social.permissions import (
     exiger,
     exiger_lecture_action,
@@ -80,6 +82,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             "axes": axes,
             "avancement": total,
             "peut_importer": peut_importer(request.user),
+            "feuilles_csv": [(feuille.nom, slug_de(feuille)) for feuille in FEUILLES],
         },
     )
 

@@ -43,7 +43,7 @@ def _changer(contenu: bytes, code: str, entete: str, valeur) -> bytes:
 def _deposer(page, nom: str, contenu: bytes) -> None:
     _menu(page).get_by_role("link", name="Le plan").click()
     page.get_by_role("link", name="Importer un classeur").click()
-    page.get_by_label("Classeur à importer (.xlsx)").set_input_files(
+    page.get_by_label("Fichier à importer").set_input_files(
         files=[{"name": nom, "mimeType": "application/octet-stream", "buffer": contenu}]
     )
     page.get_by_role("button", name="Prévisualiser l'import").click()
@@ -99,7 +99,9 @@ def test_a_bad_workbook_shows_its_errors_in_the_browser_and_writes_nothing(demo,
     assert _violations(page, page.url) == []
 
     _deposer(page, "notes.xlsx", b"ceci n'est pas un classeur")
-    expect(page.locator("ul.erreurs-fichier")).to_contain_text("n'est pas un classeur Excel")
+    expect(page.locator("ul.erreurs-fichier")).to_contain_text(
+        "n'est pas un classeur Excel (.xlsx), et, lu comme un fichier CSV"
+    )
     assert Action.objects.get(pk=action.pk).version == action.version
     assert _violations(page, "/plan/import/") == []
     assert _violations(page, "/plan/imports/") == []
