@@ -338,3 +338,16 @@ def test_the_command_records_its_import_too(plan, tmp_path, agent):  # noqa: F81
     # A dry run is a check, not an import: not recorded.
     call_command("importer_projet", str(chemin), "--dry-run", stdout=io.StringIO())
     assert ImportClasseur.objects.count() == 1
+
+
+def test_a_22_mb_csv_is_refused_at_once_with_the_default_limit(client_agent, plan):  # noqa: F811
+    ligne = "2.3.2;" + "x" * 1000 + "\r\n"
+    contenu = ("Code;Intitulé\r\n" + ligne * (23 * 1024)).encode()
+    assert len(contenu) > 22 * 1024 * 1024
+
+    reponse = _deposer(client_agent, contenu, "enorme.csv")
+
+    record = _dernier()
+    assert record.statut == Statut.REFUSE and record.contenu is None
+    page = client_agent.get(reponse["Location"]).content.decode()
+    assert "Le fichier pèse 22,6 Mo" in page and "taille maximale de 10 Mo" in page
