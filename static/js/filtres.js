@@ -1,6 +1,6 @@
 // The list's filters. Without JavaScript the form is sent by its « Filtrer » button. With it:
 // a list or a box applies as soon as it changes (the search still waits for Entrée or the
-// button, renamed « Rechercher »), the control keeps the focus after the page reloads, and
+// button), the control keeps the focus after the page reloads, and
 // on a phone the panel starts folded unless the user was in it, so the list comes first.
 (function () {
   var CLE = "projet-social-filtres-focus";
@@ -9,10 +9,6 @@
     return;
   }
   var panneau = form.closest("details[data-replier-telephone]");
-  var bouton = form.querySelector("[data-bouton-filtrer]");
-  if (bouton) {
-    bouton.textContent = "Rechercher";
-  }
 
   function ouvrirAutour(element) {
     for (var el = element.parentElement; el; el = el.parentElement) {
