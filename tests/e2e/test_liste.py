@@ -57,6 +57,21 @@ def test_the_list_fits_a_laptop_one_short_row_per_action(demo, connecter):
     assert max(mesures["hauteurs"]) <= 80, mesures["hauteurs"]
 
 
+def test_the_keyboard_reaches_the_first_action_quickly(demo, connecter):
+    page = connecter("agent")
+    page.set_viewport_size(PORTABLE)
+    page.goto("/actions/")
+    page.keyboard.press("Tab")  # « Aller au contenu »
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the breadcrumb
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller directement aux actions"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    premiere = Action.objects.first()
+    assert page.evaluate("document.activeElement.textContent") == premiere.intitule
+
+
 def test_the_list_on_a_phone_shows_actions_first(demo, connecter):
     page = connecter("agent")
     page.set_viewport_size(TELEPHONE)
