@@ -79,42 +79,33 @@ def trouvee_par(action, mots: list[str]) -> list[str]:
     """Why ``action`` matched the searched ``mots`` when it is not by its title or number:
     ["pilote « Coordination seniors »"]. Reads the action's objective and axe, pilote,
     partners (``participations``) and publics: prefetch them."""
-    titre = sans_accent(f"{action.code} {action.intitule}")
+    objectif, axe, pilote = action.objectif, action.objectif.axe, action.pilote
+    # (what is named, the text searched, the text shown)
     sources = [
-        ("objectif", [f"{action.objectif.code} {action.objectif.intitule}"]),
-        ("axe", [f"{action.objectif.axe.numero} {action.objectif.axe.intitule}"]),
-        (
-            "pilote",
-            [nom_affiche(action.pilote)]
-            if action.pilote is None
-            else [
-                f"{nom_affiche(action.pilote)} {action.pilote.get_username()}",
-            ],
-        ),
-        ("service", [action.service_pilote]),
-        ("partenaire", [p.partenaire.nom for p in action.participations.all()]),
-        ("public", [public.libelle for public in action.publics.all()]),
+        ("objectif", objectif.intitule, f"{objectif.code} {objectif.intitule}"),
+        ("axe", axe.intitule, f"{axe.numero} {axe.intitule}"),
     ]
+    if pilote is not None:
+        nom = nom_affiche(pilote)
+        sources.append(("pilote", f"{nom} {pilote.get_username()}", nom))
+    sources.append(("service", action.service_pilote, action.service_pilote))
+    partenaires = [participation.partenaire.nom for participation in action.participations.all()]
+    sources += [("partenaire", nom, nom) for nom in partenaires]
+    sources += [("public", public.libelle, public.libelle) for public in action.publics.all()]
     textes = [
         ("constat", action.constat),
         ("objectifs de l'action", action.objectifs_action),
         ("description", action.description),
     ]
+    titre = sans_accent(action.intitule)
     raisons = []
     for mot in mots:
-        parties = parties_du_code(mot)
-        if mot in titre or (parties is not None and len(parties) > 1):
-            continue
-        raison = None
-        for nom, valeurs in sources:
-            valeur = next((v for v in valeurs if mot in sans_accent(v)), None)
-            if valeur is not None:
-                if nom == "pilote":
-                    valeur = nom_affiche(action.pilote)
-                raison = f"{nom} « {valeur} »"
-                break
-        if raison is None:
-            raison = next((nom for nom, texte in textes if mot in sans_accent(texte)), None)
+        if mot in titre or parties_du_code(mot) is not None:
+            continue  # the title says it; a number says where the action is
+        raison = next(
+            (f"{nom} « {vu} »" for nom, cherche, vu in sources if mot in sans_accent(cherche)),
+            None,
+        ) or next((nom for nom, texte in textes if mot in sans_accent(texte)), None)
         if raison is not None and raison not in raisons:
             raisons.append(raison)
     return raisons

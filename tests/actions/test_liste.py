@@ -6,6 +6,7 @@ from django.utils.html import escape
 from pytest_django.asserts import assertContains
 
 from actions.enums import Priorite, RolePartenaire, StatutAction
+from actions.filters import parties_du_code
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
@@ -418,3 +419,23 @@ def test_pilote_choices_show_names(client, agent, objectif):
 def titre_resultats(response) -> str:
     trouve = re.search(r'id="titre-resultats"[^>]*>(.*?)</h2>', response.content.decode(), re.S)
     return trouve.group(1).strip()
+
+
+def test_numbers_as_agents_write_them():
+    assert parties_du_code("3.2.1") == (3, 2, 1)
+    assert parties_du_code("3.2.") == (3, 2)
+    assert parties_du_code(" 3 ") == (3,)
+    assert parties_du_code("3.2.1.4") is None
+    assert parties_du_code("3,2") is None
+    assert parties_du_code("senior") is None
+
+
+def test_found_by_the_objective_or_the_text_says_so(client, agent, objectif):
+    aines = ObjectifFactory(axe=objectif.axe, numero=7, intitule="Rompre l'isolement des aînés")
+    ActionFactory(objectif=aines, numero=1, intitule="Visites", description="Avec le CLIC")
+    ActionFactory(objectif=objectif, numero=1, intitule="Autre", description="Avec le CLIC")
+    client.force_login(agent)
+    response = client.get(URL, {"q": "AINES clic"})
+    assert [a.trouvee_par for a in response.context["page"]] == [
+        ["objectif « 2.7 Rompre l'isolement des aînés »", "description"]
+    ]
