@@ -365,11 +365,11 @@ class ActionFilter(django_filters.FilterSet):
         return [self.form[nom] for nom in self.LISTES if nom not in self.PRINCIPAUX]
 
     @property
-    def plus_de_filtres_actifs(self) -> bool:
-        """A filter under « Plus de filtres » is in use: the panel opens on it."""
+    def plus_de_filtres_actifs(self) -> int:
+        """How many filters under « Plus de filtres » are in use: the panel opens on them."""
         secondaires = {nom for nom in self.LISTES if nom not in self.PRINCIPAUX}
         secondaires |= {*self.CASES, *self.DETAIL}
-        return any(nom in secondaires for nom, _, _ in self._valeurs_actives())
+        return sum(nom in secondaires for nom, _, _ in self._valeurs_actives())
 
     @property
     def champs_cases(self) -> list:

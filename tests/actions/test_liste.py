@@ -398,6 +398,9 @@ def test_active_filters_are_chips_that_remove_them(client, agent, projet, object
         html=True,
     )
     assert response.context["filtre"].actifs == list(puces)
+    # « Plus de filtres » opens on the one in use there (En retard) and counts it.
+    ouvert = r'<details class="plus-filtres" open>\s*<summary>Plus de filtres \(1 en cours\)'
+    assert re.search(ouvert, response.content.decode())
 
 
 def test_pilote_choices_show_names(client, agent, objectif):
