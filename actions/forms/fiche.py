@@ -19,6 +19,7 @@ from actions.models import (
     PublicCible,
 )
 from axes.models import BesoinSocial, Objectif, ProjetSocial
+from projet_social.search import cle_de_nom
 from projet_social.utilisateurs import comptes_elus, nom_affiche
 from projet_social.versioning import VersionedForm
 from projet_social.widgets import NombreInput
@@ -229,7 +230,7 @@ class ParticipationForm(forms.ModelForm):
                 "partenaire.",
             )
         elif nom:
-            existant = Partenaire.objects.filter(nom__iexact=nom).first()
+            existant = Partenaire.objects.filter(nom_normalise=cle_de_nom(nom)).first()
             if existant is not None:
                 cleaned_data["partenaire"] = existant  # already in the directory: reuse it
             else:
