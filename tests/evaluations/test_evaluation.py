@@ -146,7 +146,10 @@ def test_agent_creates_the_first_evaluation_with_its_mesures(
 
     assert response.status_code == 302
     assert response["Location"] == url(campagne, action)
-    assert messages_de(response) == ["Évaluation enregistrée."]
+    assert messages_de(response) == [
+        "Évaluation de 2.3.2 « Visites de convivialité » enregistrée. "
+        "Toutes les actions du Bilan 2025 sont évaluées."
+    ]
     evaluation = Evaluation.objects.get(campagne=campagne, action=action)
     assert (evaluation.taux_realisation, evaluation.appreciation, evaluation.version) == (
         60,
@@ -255,11 +258,11 @@ def test_form_shows_last_year_the_targets_and_the_fiche(
     html = texte(response)
     assert "Évaluation de l'action 2.3.2 : Visites de convivialité" in html.replace("&#x27;", "'")
     # The first field has the focus: the agent types at once.
-    assert '<select name="statut" autofocus class="select form-select"' in html
+    assert '<select name="statut" autofocus class="form-select"' in html
     # The appréciation is required: choosing it marks the action as evaluated.
     # The taux is a number between 0 and 100, empty until typed.
     assert '<input type="number" name="taux_realisation" min="0" max="100"' in html
-    assert 'name="appreciation" class="select form-select" required' in html
+    assert 'name="appreciation" class="form-select" required' in html
     # The fiche today.
     assert "La fiche aujourd'hui" in html
     assert "31/12/2025" in html
@@ -500,12 +503,14 @@ def test_bad_input_is_refused_with_a_french_message(
 
     assert response.status_code == 200
     html = texte(response)
-    assert "L'évaluation n'a pas été enregistrée : corrigez les erreurs" in html
+    assert "L'évaluation n'a pas été enregistrée : 1 erreur à corriger" in html
     assert message in html
     assert saisie in html  # what the user typed is still there
     assert f'name="{nom_mesure(indicateurs[1])}" value="8"' in html
-    # The first invalid input has the focus, flagged for assistive technologies.
-    assert html.count(" autofocus") == 1
+    # The error summary takes the focus (static/js/formulaire.js), not a field; the invalid
+    # input is flagged for assistive technologies.
+    assert "data-resume-erreurs" in html
+    assert " autofocus" not in html
     assert 'aria-invalid="true"' in html or "is-invalid" in html
     assert not Evaluation.objects.exists()
     assert not Mesure.objects.exists()
@@ -752,7 +757,7 @@ def test_links_browse_the_neighbours_without_saving(client, elu, campagne, actio
     client.force_login(elu)
     html = texte(client.get(url(campagne, action)))
     assert f'<a href="{url(campagne, plan["evaluee"])}" rel="prev">' in html
-    assert "Action précédente : 2.3.1 Café des aidants" in html
+    assert "Action précédente (numéro) : 2.3.1 Café des aidants" in html
     assert f'<a href="{url(campagne, plan["abandonnee"])}" rel="next">' in html
     assert 'rel="prev"' not in texte(client.get(url(campagne, plan["premiere"])))
     assert 'rel="next"' not in texte(client.get(url(campagne, plan["derniere"])))
@@ -768,7 +773,9 @@ def test_save_and_next_goes_through_what_is_left_then_back_to_the_campaign(
     response = client.post(url(campagne, action), data)
     assert response.status_code == 302
     assert response["Location"] == url(campagne, plan["preparee"])
-    assert messages_de(response) == ["Évaluation enregistrée."]
+    assert messages_de(response) == [
+        "Évaluation de 2.3.2 « Visites de convivialité » enregistrée. Il reste 2 actions à évaluer."
+    ]
 
     # From 2.3.4: 2.3.5 is evaluated; start again from the top: 1.1.1.
     data = formulaire_rempli(client, campagne, plan["preparee"], apres="suivante")
@@ -781,8 +788,8 @@ def test_save_and_next_goes_through_what_is_left_then_back_to_the_campaign(
     assert response.status_code == 302
     assert response["Location"] == reverse("evaluations:campagne", kwargs={"pk": campagne.pk})
     assert messages_de(response) == [
-        "Évaluation enregistrée.",
-        "Toutes les actions du Bilan 2025 sont évaluées.",
+        f"Évaluation de 1.1.1 « {plan['premiere'].intitule} » enregistrée. "
+        "Toutes les actions du Bilan 2025 sont évaluées."
     ]
     assert Evaluation.objects.filter(campagne=campagne).saisies().count() == 5
 
@@ -792,7 +799,7 @@ def test_save_stays_on_the_evaluation(client, agent, campagne, action, plan):
     data = formulaire_rempli(client, campagne, action, apres="rester")
     response = client.post(url(campagne, action), data, follow=True)
     assert response.redirect_chain == [(url(campagne, action), 302)]
-    assert "Évaluation enregistrée." in texte(response)
+    assert "Évaluation de 2.3.2 « Visites de convivialité » enregistrée." in texte(response)
     assert response.context["evaluation"].est_saisie
 
 
@@ -1010,10 +1017,10 @@ def test_save_query_count_does_not_grow(
     # 19-23 the evaluation (savepoint, version bump, row, history, release), 24 the mesures
     # updated in bulk, 25 their history in bulk, 26-32 the fiche (savepoint, version bump,
     # row, history, the publics and the besoins its history record holds, release),
-    # 33 release; 34 the next action to evaluate (for « enregistrer et passer à la
-    # suivante »).
+    # 33 release; 34 the count of actions left to evaluate (the message), 35 the next action
+    # to evaluate (for « enregistrer et passer à la suivante à évaluer »).
     for action, data in envois:
-        with django_assert_num_queries(34):
+        with django_assert_num_queries(35):
             response = client.post(url(campagne, action), data)
         assert response.status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
@@ -1033,12 +1040,12 @@ def test_creation_query_count_does_not_grow(
     # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 and 14-16 the
     # two taux check constraints (each in its savepoint); 17 savepoint of the whole save,
     # 18 the campaign row locked, 19 evaluation, 20 its history, 21 the mesures created in
-    # bulk, 22 their history in bulk, 23 release.
+    # bulk, 22 their history in bulk, 23 release, 24 the count of actions left to evaluate.
     for action, indicateurs in envois:
         data = formulaire_rempli(client, campagne, action)
         for indicateur in indicateurs:
             data[nom_mesure(indicateur)] = "1"
-        with django_assert_num_queries(23):
+        with django_assert_num_queries(24):
             assert client.post(url(campagne, action), data).status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
 
