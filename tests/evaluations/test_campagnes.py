@@ -99,7 +99,7 @@ def test_elu_reads_without_any_button(client, elu, objectif1, campagne):
     client.force_login(elu)
     liste = client.get(LISTE)
     assert liste.status_code == 200
-    assert "Bilan 2025" in texte(liste)
+    assert "Voir le bilan 2025" in texte(liste)
     assert "Ouvrir le bilan" not in texte(liste)
     page = client.get(url("campagne", campagne))
     assert page.status_code == 200
@@ -256,7 +256,7 @@ def test_opening_prepares_evaluations_for_non_abandoned_actions(
     page = client.get(response["Location"])
     assert (page.context["total"].evaluees, page.context["total"].comptees) == (0, 2)
     assert page.context["a_evaluer"] == 2
-    assert "0 évaluées, 2 à évaluer." in texte(page)
+    assert "0 évaluée, 2 à évaluer." in texte(page)
     assert "0 / 2 actions évaluées au Bilan 2026" in texte(page)
 
 
@@ -310,7 +310,7 @@ def test_missing_evaluations_are_listed_then_prepared(client, agent, objectif1, 
     assert "1 action sans évaluation préparée" in texte(page)
     # 1.1.1 (prepared) and 1.1.2 (no evaluation) are to evaluate; 1.1.3 is abandoned.
     assert page.context["a_evaluer"] == 2
-    assert "0 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in texte(page)
+    assert "0 évaluée, 2 à évaluer, dont 1 non préparée." in texte(page)
 
     response = client.post(OUVRIR, {"campagne": campagne.pk})
     assert response.status_code == 302
@@ -392,7 +392,7 @@ def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan):
         2: (1, 1, 40.0),
     }
     page = texte(response)
-    assert "2 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in page
+    assert "2 évaluées, 2 à évaluer, dont 1 non préparée." in page
     assert "2 sur 4" in page and "1 sur 3" in page and "1 sur 1" in page
     assert ">30 %<" in page and ">27 %<" in page and ">40 %<" in page
     assert 'aria-valuetext="2 sur 4"' in page
