@@ -149,6 +149,12 @@ class ActionForm(VersionedForm):
             and not cleaned_data.get("motif_abandon", "").strip()
         ):
             self.add_error("motif_abandon", "Indiquez le motif de l'abandon.")
+        debut, echeance = cleaned_data.get("date_debut"), cleaned_data.get("echeance")
+        if debut is not None and echeance is not None and debut > echeance:
+            # The model's constraint says it too, but on no field: here the error summary
+            # links to the échéance (and the constraint, on an excluded field, is not checked
+            # twice).
+            self.add_error("echeance", _contrainte("actions_action_debut_avant_echeance"))
         return cleaned_data
 
 
@@ -289,6 +295,12 @@ class LigneBudgetForm(forms.ModelForm):
         ):
             self.fields[nom].validators.append(_positif(message))
             self.fields[nom].widget.attrs["min"] = "0"
+
+
+def _contrainte(nom: str) -> str:
+    """The message of the Action's constraint ``nom``: one wording for both checks."""
+    contrainte = next(c for c in Action._meta.constraints if c.name == nom)
+    return str(contrainte.violation_error_message)
 
 
 def _positif(message: str):

@@ -1023,3 +1023,62 @@ def test_a_form_opened_before_closing_and_reopening_cannot_overwrite(
         StatutCampagne.OUVERTE,
         3,
     )
+
+
+# --- Words (issue 11) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("evaluees", "preparees", "non_preparees", "phrase"),
+    [
+        (0, 0, 2, "0 évaluée, 2 à évaluer, aucune préparée."),
+        (1, 0, 1, "1 évaluée, 1 à évaluer, non préparée."),
+        (2, 1, 2, "2 évaluées, 3 à évaluer, dont 2 non préparées."),
+        (1, 2, 0, "1 évaluée, 2 à évaluer."),
+    ],
+)
+def test_the_count_of_a_review_reads_right(
+    client, agent, objectif1, campagne, evaluees, preparees, non_preparees, phrase
+):
+    numeros = iter(range(1, 10))
+    for _ in range(evaluees):
+        action = ActionFactory(objectif=objectif1, numero=next(numeros))
+        EvaluationFactory(campagne=campagne, action=action)
+    for _ in range(preparees):
+        action = ActionFactory(objectif=objectif1, numero=next(numeros))
+        EvaluationFactory(campagne=campagne, action=action, appreciation="", taux_realisation=0)
+    for _ in range(non_preparees):
+        ActionFactory(objectif=objectif1, numero=next(numeros))
+    client.force_login(agent)
+
+    page = client.get(url("campagne", campagne))
+
+    # The figures come from the page's own rows and totals.
+    assert page.context["a_evaluer"] == preparees + non_preparees
+    assert len(page.context["sans_evaluation"]) == non_preparees
+    assert phrase in texte_lu(page)
+    assert "dont 2 sans évaluation préparée" not in texte_lu(page)
+
+
+def test_the_list_says_voir_to_view_and_folds_the_opening_while_a_review_is_open(
+    client, agent, campagne
+):
+    ancien = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
+    client.force_login(agent)
+
+    page = texte(client.get(LISTE))
+
+    for bilan in (campagne, ancien):
+        assert f'<a href="{url("campagne", bilan)}">Voir le bilan {bilan.annee}</a>' in page
+    # The Bilan 2025 is still open: opening the next one is folded away.
+    assert '<details class="ouvrir-bilan">' in page
+    assert "Le Bilan 2025 est encore ouvert" in page
+    assert 'name="annee"' in page
+
+
+def test_the_opening_form_is_in_view_when_no_review_is_open(client, agent, projet):
+    CampagneFactory(projet=projet, annee=2024, close=True)
+    client.force_login(agent)
+    page = texte(client.get(LISTE))
+    assert '<h2 id="titre-ouvrir" class="h4">Ouvrir un nouveau bilan</h2>' in page
+    assert "<details" not in page

@@ -16,13 +16,15 @@ from actions.enums import StatutAction
 from actions.models import Action
 from axes.enums import StatutProjet
 from evaluations.enums import Appreciation
-from evaluations.models import Evaluation, Mesure
+from evaluations.models import Evaluation, Mesure, a_evaluer
 from evaluations.views import evaluation as evaluation_views
 from tests.actions.factories import ActionFactory, IndicateurFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
 from tests.factories_utilisateurs import AgentFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
+from tests.pages import lire_page, par_id
+from tests.pages import texte as pages_texte
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
@@ -1070,3 +1072,100 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
     assert len(tableau["lignes"]) == 30
     assert all(ligne["mesures"][0] is not None for ligne in tableau["lignes"])
     assert f'href="{url(campagne, grande)}">Évaluer' in texte(response)
+
+
+# --- The form's words and marks (issue 11) --------------------------------------------------
+
+
+def test_message_names_the_action_and_counts_what_is_left(client, agent, campagne, action, plan):
+    client.force_login(agent)
+    a_evaluer_avant = a_evaluer(Action.objects.du_projet(campagne.projet_id), campagne).count()
+    data = formulaire_rempli(client, campagne, action, apres="rester")
+
+    response = client.post(url(campagne, action), data)
+
+    restantes = a_evaluer_avant - 1  # this one is evaluated now
+    assert restantes > 1
+    assert messages_de(response) == [
+        f"Évaluation de {action.code} « {action.intitule} » enregistrée. "
+        f"Il reste {restantes} actions à évaluer."
+    ]
+    # The count is the review page's « à évaluer ».
+    page = client.get(reverse("evaluations:campagne", kwargs={"pk": campagne.pk}))
+    assert page.context["a_evaluer"] == restantes
+
+
+def test_navigation_names_apart_next_by_number_and_next_to_evaluate(
+    client, agent, campagne, action, plan
+):
+    client.force_login(agent)
+    page = lire_page(client.get(url(campagne, action)))
+    nav = [e for e in page.tous() if e.attrs.get("aria-label") == "Autres actions du bilan"][0]
+    liens = {pages_texte(e): e.attrs["href"] for e in nav.tous() if e.tag == "a"}
+    # By number, 2.3.3 follows 2.3.2; the next still to evaluate is 2.3.4 (2.3.3 is abandoned).
+    assert liens == {
+        "← Action précédente (numéro) : 2.3.1 Café des aidants": url(campagne, plan["evaluee"]),
+        f"Suivante à évaluer : 2.3.4 {plan['preparee'].intitule}": url(campagne, plan["preparee"]),
+        f"Action suivante (numéro) : 2.3.3 {plan['abandonnee'].intitule} →": url(
+            campagne, plan["abandonnee"]
+        ),
+    }
+    boutons = [pages_texte(e) for e in page.tous() if e.tag == "button" and e.attrs.get("name")]
+    assert boutons == ["Enregistrer", "Enregistrer et passer à la suivante à évaluer"]
+
+
+@pytest.mark.parametrize(
+    ("statut", "cache"), [(StatutAction.EN_COURS, True), (StatutAction.ABANDONNEE, False)]
+)
+def test_motif_shows_only_for_an_abandon(client, agent, campagne, action, statut, cache):
+    Action.objects.filter(pk=action.pk).update(
+        statut=statut, motif_abandon="" if cache else "Plus de bénévoles."
+    )
+    client.force_login(agent)
+    page = lire_page(client.get(url(campagne, action)))
+    bloc = [e for e in page.tous() if e.attrs.get("data-selon-valeur") == "abandonnee"]
+    assert len(bloc) == 1
+    assert ("hidden" in bloc[0].attrs) is cache
+    assert bloc[0].attrs["data-selon-champ"] == "id_statut"
+
+
+def test_error_summary_links_to_an_indicator_value_and_keeps_the_input(
+    client, agent, campagne, action, indicateurs
+):
+    client.force_login(agent)
+    data = formulaire_rempli(client, campagne, action, points_forts="Des bénévoles fidèles.")
+    data[nom_mesure(indicateurs[0])] = "-3"
+    data["taux_realisation"] = "150"
+
+    response = client.post(url(campagne, action), data)
+
+    assert response.status_code == 200
+    page = lire_page(response)
+    resume = par_id(page, "resume-erreurs")
+    assert resume.attrs["role"] == "alert" and resume.attrs["tabindex"] == "-1"
+    ancre = f"id_{nom_mesure(indicateurs[0])}"
+    liens = {e.attrs["href"]: pages_texte(e) for e in resume.tous() if e.tag == "a"}
+    assert liens == {
+        "#id_taux_realisation": (
+            "Taux de réalisation (%) : Le taux de réalisation doit être compris entre 0 et 100."
+        ),
+        f"#{ancre}": (
+            f"Indicateur « {indicateurs[0].libelle} » : Valeur réalisée : "
+            "La valeur réalisée ne peut pas être négative."
+        ),
+    }
+    for ident, message in (
+        ("id_taux_realisation", "Le taux de réalisation doit être compris entre 0 et 100."),
+        (ancre, "La valeur réalisée ne peut pas être négative."),
+    ):
+        champ = par_id(page, ident)
+        assert champ.attrs["aria-invalid"] == "true"
+        # Every description it names exists; one of them is its error message.
+        descriptions = [
+            pages_texte(par_id(page, d)) for d in champ.attrs["aria-describedby"].split()
+        ]
+        assert any(message in description for description in descriptions)
+    assert par_id(page, "id_taux_realisation").attrs["value"] == "150"
+    assert par_id(page, ancre).attrs["value"] == "-3"
+    assert pages_texte(par_id(page, "id_points_forts")) == "Des bénévoles fidèles."
+    assert not Evaluation.objects.exists()
