@@ -165,6 +165,11 @@ def _ligne_ajoutee(request, action, projet, aide_objectif: str = "") -> HttpResp
             _sans_erreurs(ligne)
         if formset.prefix == prefixe and formset.forms:
             nouvelle = formset.forms[-1]
+            # It starts as the row « Ajouter » copies with JavaScript: its initial values.
+            for nom, champ in nouvelle.fields.items():
+                valeur = nouvelle.get_initial_for_field(champ, nom)
+                if valeur not in (None, "", False) and nouvelle.add_prefix(nom) not in donnees:
+                    donnees[nouvelle.add_prefix(nom)] = str(valeur)
             premier = next(iter(nouvelle.visible_fields()), None)
             if premier is not None:
                 premier.field.widget.attrs["autofocus"] = True

@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.test.html import parse_html
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.enums import StatutAction
 from actions.models import Action
@@ -111,6 +112,19 @@ def test_ajouter_without_javascript_adds_a_row_and_saves_nothing(client, agent, 
     action.refresh_from_db()
     assert action.intitule == "Visites de convivialité"
     assert action.indicateurs.count() == 1
+
+
+def test_a_budget_row_added_without_javascript_starts_with_this_year(client, agent, action):
+    client.force_login(agent)
+    data = donnees_du_formulaire(client.get(modifier(action)))
+    data["ajouter_ligne"] = "budget"
+
+    page = lire_page(client.post(modifier(action), data))
+
+    # As the template row « Ajouter » copies with JavaScript.
+    annee = str(timezone.localdate().year)
+    assert par_id(page, "id_budget-0-annee").attrs["value"] == annee
+    assert par_id(page, "id_budget-__prefix__-annee").attrs["value"] == annee
 
 
 # --- « Motif de l'abandon » only when it matters ------------------------------------------
