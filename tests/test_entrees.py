@@ -1,6 +1,7 @@
 """No server error on bad input: what a probe of the running product turned into 500s gets
 a French 400, 404 or 409, and garbage posted to every screen of the product gets no 500."""
 
+import html
 import re
 
 import pytest
@@ -114,3 +115,42 @@ def test_garbage_posted_to_every_screen_is_no_server_error(admin_client, objets,
         reponse = admin_client.get(url, {champ: dechet for champ in ("q", "page", "tri", "bilan")})
         assert reponse.status_code < 500, (url, dechet, reponse.status_code)
     assert Action.objects.filter(intitule__in=DECHETS).count() == 0
+
+
+@pytest.mark.parametrize("initial", ["0", "1", "7"])
+def test_a_tampered_initial_forms_duplicates_nothing(admin_client, action, initial):
+    """The fiche has two indicators and two steps; the page is sent back with its
+    INITIAL_FORMS changed: refused, nothing duplicated, nothing lost."""
+    from tests.actions.factories import EtapeFactory, IndicateurFactory
+    from tests.formulaires import donnees_du_formulaire
+
+    IndicateurFactory.create_batch(2, action=action)
+    EtapeFactory.create_batch(2, action=action)
+    url = reverse("actions:modifier", args=[action.pk])
+    donnees = donnees_du_formulaire(admin_client.get(url))
+    for prefixe in ("indicateurs", "etapes"):
+        assert str(donnees[f"{prefixe}-INITIAL_FORMS"]) == "2"
+        donnees[f"{prefixe}-INITIAL_FORMS"] = initial
+
+    reponse = admin_client.post(url, donnees)
+
+    if initial == "7":  # more than the rows sent: each row sent is still one of the fiche's
+        assert reponse.status_code == 302
+    else:  # existing rows sent as new ones: refused, not duplicated
+        assert reponse.status_code == 200
+        message = "ne correspondent plus à celles de la fiche"
+        assert message in html.unescape(reponse.content.decode())
+    assert action.indicateurs.count() == 2 and action.etapes.count() == 2
+
+
+def test_a_page_asking_for_thousands_of_rows_is_refused_at_once(admin_client, action):
+    from tests.formulaires import donnees_du_formulaire
+
+    url = reverse("actions:modifier", args=[action.pk])
+    donnees = donnees_du_formulaire(admin_client.get(url))
+    donnees["etapes-TOTAL_FORMS"] = "100000"
+
+    reponse = admin_client.post(url, donnees)
+
+    assert reponse.status_code == 200
+    assert not action.etapes.exists()

@@ -320,6 +320,10 @@ def _entre(minimum: int, maximum: int, message: str):
     return valider
 
 
+# The most rows of one table of a fiche (partners, indicators, steps, budget lines).
+LIGNES_PAR_TABLEAU = 200
+
+
 class LignesDeFicheFormSet(BaseInlineFormSet):
     """Rows of a fiche. The selects of every row share one list of choices, so rendering
     N rows runs one query per select, not N."""
@@ -340,6 +344,29 @@ class LignesDeFicheFormSet(BaseInlineFormSet):
 
     def _construct_form(self, i, **kwargs):
         return self._partager_choix(super()._construct_form(i, **kwargs))
+
+    def full_clean(self) -> None:
+        """Refuse rows that do not match the fiche's: a row sent as existing without one of
+        the fiche's rows, or a new row carrying an existing row's id (an INITIAL_FORMS
+        changed in the page, or rows changed meanwhile) would else be skipped or duplicated."""
+        super().full_clean()
+        if not self.is_bound or self._non_form_errors is None:
+            return
+        cle = self.model._meta.pk.name
+        existantes = {str(pk) for pk in self.get_queryset().values_list("pk", flat=True)}
+        for rang, form in enumerate(self.forms):
+            valeur = form.data.get(form.add_prefix(cle)) or ""
+            existante = rang < self.initial_form_count()
+            if (existante and valeur not in existantes) or (not existante and valeur):
+                self._non_form_errors.append(
+                    ValidationError(
+                        f"Les lignes « {self.titre} » envoyées ne correspondent plus à celles "
+                        "de la fiche (page modifiée, ou lignes changées entre-temps) : rien "
+                        "n'a été enregistré. Rechargez la fiche pour reprendre la saisie.",
+                        code="lignes_modifiees",
+                    )
+                )
+                return
 
     @property
     def empty_form(self):
@@ -418,7 +445,18 @@ class BaseLigneBudgetFormSet(LignesDeFicheFormSet):
 
 def _formset(model, form, base):
     """No empty row: the « Ajouter » button of each table adds one (see _fiche_formset.html)."""
-    return inlineformset_factory(Action, model, form=form, formset=base, extra=0, can_delete=True)
+    return inlineformset_factory(
+        Action,
+        model,
+        form=form,
+        formset=base,
+        extra=0,
+        can_delete=True,
+        # A page cannot make the server build thousands of rows (TOTAL_FORMS=100000).
+        max_num=LIGNES_PAR_TABLEAU,
+        absolute_max=LIGNES_PAR_TABLEAU,
+        validate_max=True,
+    )
 
 
 ParticipationFormSet = _formset(ActionPartenaire, ParticipationForm, BaseParticipationFormSet)

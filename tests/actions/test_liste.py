@@ -284,10 +284,11 @@ def test_a_fiche_number_opens_the_fiche(client, agent, projet, objectif):
 def test_an_objective_or_axe_number_filters_the_list(client, agent, projet, objectif):
     autre_objectif = ObjectifFactory(axe=objectif.axe, numero=4)
     autre_axe = ObjectifFactory(axe=AxeFactory(projet=projet, numero=3), numero=3)
-    ActionFactory(objectif=objectif, numero=1)
-    ActionFactory(objectif=objectif, numero=2)
-    ActionFactory(objectif=autre_objectif, numero=1)
-    ActionFactory(objectif=autre_axe, numero=1)
+    # Titles without digits: a bare "3" also searches the text.
+    ActionFactory(objectif=objectif, numero=1, intitule="Alpha")
+    ActionFactory(objectif=objectif, numero=2, intitule="Beta")
+    ActionFactory(objectif=autre_objectif, numero=1, intitule="Gamma")
+    ActionFactory(objectif=autre_axe, numero=1, intitule="Delta")
     client.force_login(agent)
     assert codes(client.get(URL, {"q": "2.3"})) == ["2.3.1", "2.3.2"]
     assert codes(client.get(URL, {"q": "2.4."})) == ["2.4.1"]
