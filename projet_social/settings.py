@@ -109,6 +109,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The accessibility statement (/accessibilite/): whom to tell of a problem, and the date
+# of its last review.
+ACCESSIBILITE_CONTACT = os.environ.get("ACCESSIBILITE_CONTACT", "")
+ACCESSIBILITE_DATE = os.environ.get("ACCESSIBILITE_DATE", "26 novembre 2026")
+
 # A cache shared by every server process, in the database (no extra service to run). The
 # table is created by a migration.
 CACHES = {

@@ -20,6 +20,7 @@ admin.site.index_title = "Administration du projet social"
 urlpatterns = [
     path("", accueil.tableau_de_bord, name="home"),
     path("healthz", accueil.healthz, name="healthz"),
+    path("accessibilite/", accueil.accessibilite, name="accessibilite"),
     path("connexion/", ConnexionView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     # The screens that gather the apps (see projet_social/views/suivi.py) keep the names of

@@ -128,3 +128,16 @@ def test_home_shows_the_latest_review_and_its_progress(client, elu, projet, obje
     assert '<p class="stat-value mb-1">17 %</p><p class="mb-0">d\'avancement moyen</p>' in content
     assert "1 / 3 actions évaluées au Bilan 2025" in content
     assert reverse("evaluations:campagne", args=[campagne.pk]) in content
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_is_public_and_linked_from_every_page(client, agent, settings):
+    settings.ACCESSIBILITE_CONTACT = "accessibilite@ccas-gouesnou.fr"
+    reponse = client.get(reverse("accessibilite"))
+    assert reponse.status_code == 200
+    page = reponse.content.decode()
+    assert "partiellement conforme" in page
+    assert 'href="mailto:accessibilite@ccas-gouesnou.fr"' in page
+    assert "Défenseur des droits" in page
+    client.force_login(agent)
+    assert "Accessibilité : partiellement conforme" in client.get(reverse("home")).content.decode()

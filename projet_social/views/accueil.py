@@ -1,6 +1,7 @@
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
@@ -101,3 +102,14 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         **tableau(portee, axes, indicateur_choisi=request.GET.get("indicateur")),
     )
     return render(request, "home.html", context)
+
+
+@require_safe
+@login_not_required
+def accessibilite(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement the RGAA asks of a public body's service, public."""
+    return render(
+        request,
+        "accessibilite.html",
+        {"contact": settings.ACCESSIBILITE_CONTACT, "date": settings.ACCESSIBILITE_DATE},
+    )

@@ -85,7 +85,7 @@ def test_the_list_on_a_phone_shows_actions_first(demo, connecter):
     assert boite is not None and boite["y"] + boite["height"] <= TELEPHONE["height"]
     # Unfolded, they apply as soon as one changes (no « Filtrer » to reach).
     page.locator("summary.filtres-titre").click()
-    page.get_by_label("En cours").check()
+    page.get_by_role("checkbox", name="En cours", exact=True).check()
     page.wait_for_url(re.compile(r"statut=en_cours"))
     en_cours = Action.objects.filter(statut="en_cours")
     expect(page.locator("#titre-resultats")).to_have_text(f"{en_cours.count()} actions")
@@ -193,7 +193,7 @@ def test_every_focused_control_has_a_strong_outline(demo, connecter):
         f"/actions/{box.pk}/modifier/": [
             "input[type=checkbox][name$=DELETE]",
             "select",
-            "textarea",
+            "textarea#id_constat",  # the motif d'abandon's is hidden until « Abandonnée »
         ],
     }
     for chemin, selecteurs in controles.items():
