@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "projet_social.middleware.StylesDeLAdmin",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -182,13 +183,14 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_TAILLE_MAX = int(os.environ.get("IMPORT_TAILLE_MAX") or 10 * 1024 * 1024)
 
 # Content Security Policy (django-csp): only this server's own scripts, styles and images;
-# no inline script. Style attributes stay allowed: progress bars and axe colours use them.
+# no inline script, no style attribute (our templates draw colours and bars in SVG). The admin
+# alone keeps style attributes, which Django's own templates use
+# (projet_social.middleware.StylesDeLAdmin).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "style-src-attr": ["'unsafe-inline'"],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "object-src": [NONE],

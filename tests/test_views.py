@@ -1,3 +1,4 @@
+import re
 from unittest import mock
 
 import pytest
@@ -6,6 +7,8 @@ from django.urls import reverse
 
 from tests.actions.factories import ActionFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
+from tests.factories_utilisateurs import AdministrateurFactory
+from tests.test_roles import ECRANS, _url, objets  # noqa: F401
 
 
 @pytest.mark.django_db
@@ -141,3 +144,23 @@ def test_the_accessibility_statement_is_public_and_linked_from_every_page(client
     assert "Défenseur des droits" in page
     client.force_login(agent)
     assert "Accessibilité : partiellement conforme" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("nom", ECRANS)
+def test_no_screen_needs_a_style_attribute(client, objets, nom):  # noqa: F811
+    """The content security policy refuses style attributes: no screen writes one (colours
+    and bars are SVG fills, widths are classes). The admin alone is allowed them."""
+    client.force_login(AdministrateurFactory())
+    reponse = client.get(_url(nom, objets))
+    assert "style-src-attr" not in reponse.get("Content-Security-Policy", "")
+    if reponse["Content-Type"].startswith("text/html"):
+        assert not re.findall(r"<[^>]*\sstyle=", reponse.content.decode()), nom
+
+
+@pytest.mark.django_db
+def test_the_admin_keeps_its_style_attributes(client):
+    client.force_login(AdministrateurFactory())
+    politique = client.get("/admin/")["Content-Security-Policy"]
+    assert "style-src-attr 'unsafe-inline'" in politique
+    assert "script-src 'self'" in politique
