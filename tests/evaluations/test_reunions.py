@@ -283,7 +283,7 @@ def test_concertation_row_shows_place_axes_with_colour_counts_and_partners(
         "Axe 1 : Accompagnement 2 1 2 1 1 1 8"
     )
     assert f'<a href="{url_detail(reunion)}">Concertation du 26/01</a>' in ligne
-    assert 'style="background: #1f5f8b"' in ligne
+    assert 'fill="#1f5f8b"' in ligne  # the axe's colour dot
     assert '<th scope="row"' in ligne
     assert ligne.count('class="text-end"') == 6  # the six categories, right-aligned
 
@@ -406,7 +406,7 @@ def test_meeting_page_shows_every_field(client, elu, projet, axes, campagne):
     assert "Campagne Bilan 2025 (ouverte)" in lu
     assert f'<a href="{url_campagne(campagne)}">Bilan 2025</a>' in contenu
     assert "Axes abordés Axe 1 : Accompagnement Axe 2 : Lien social" in lu
-    assert 'style="background: #a34700"' in contenu
+    assert 'fill="#a34700"' in contenu  # the axe's colour dot
     assert "Institutions 4 Associations 5 Techniciens 3 Bénévoles 2 Élus 2 Usagers 1 Total 17" in lu
     assert "Partenaires présents (2)" in lu
     partenaires = re.findall(r'<a href="/actions/partenaires/(\d+)/">([^<]+)</a>', contenu)
