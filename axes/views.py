@@ -9,7 +9,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from axes.forms import AxeForm, BesoinSocialForm, ObjectifForm
 from axes.models import Axe, BesoinSocial, Objectif
+from projet_social.doublons import enregistrer_sans_doublon, refuse_par_la_base
 from projet_social.permissions import exiger, get_projet_courant
+
+AXE_EN_DOUBLE = (
+    "Un axe vient d'être enregistré avec ce numéro par ailleurs : choisissez un autre numéro."
+)
+OBJECTIF_EN_DOUBLE = (
+    "Un objectif vient d'être enregistré avec ce numéro dans cet axe par ailleurs : choisissez "
+    "un autre numéro."
+)
 
 
 def _get_axe_du_projet(request: HttpRequest, pk: int) -> Axe:
@@ -34,9 +43,15 @@ def axe_creer(request: HttpRequest) -> HttpResponse:
     suivant = Axe.objects.du_projet(projet).aggregate(n=Max("numero"))["n"] or 0
     form = AxeForm(request.POST or None, projet=projet, initial={"numero": suivant + 1})
     if request.method == "POST" and form.is_valid():
-        axe = form.save()
-        return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
-    return render(request, "axes/axe_form.html", {"form": form, "axe": None, "titre": "Nouvel axe"})
+        fait, axe = enregistrer_sans_doublon(form, "numero", AXE_EN_DOUBLE, form.save)
+        if fait:
+            return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
+    return render(
+        request,
+        "axes/axe_form.html",
+        {"form": form, "axe": None, "titre": "Nouvel axe"},
+        status=409 if refuse_par_la_base(form, "numero") else 200,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -48,14 +63,14 @@ def axe_modifier(request: HttpRequest, pk: int) -> HttpResponse:
     form = AxeForm(donnees, instance=axe, projet=get_projet_courant(request))
     conflit = None
     if form.is_bound and form.is_valid():
-        conflit = form.enregistrer()
-        if conflit is None:
+        fait, conflit = enregistrer_sans_doublon(form, "numero", AXE_EN_DOUBLE, form.enregistrer)
+        if fait and conflit is None:
             return _apres_enregistrement(request, f"Axe {axe.numero} enregistré.")
     return render(
         request,
         "axes/axe_form.html",
         {"form": form, "axe": axe, "titre": titre, "conflit": conflit},
-        status=409 if conflit else 200,
+        status=409 if conflit or refuse_par_la_base(form, "numero") else 200,
     )
 
 
@@ -72,14 +87,16 @@ def objectif_creer(request: HttpRequest, axe_pk: int) -> HttpResponse:
         initial={"numero": suivant + 1},
     )
     if request.method == "POST" and form.is_valid():
-        objectif = form.save()
-        return _apres_enregistrement(
-            request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
-        )
+        fait, objectif = enregistrer_sans_doublon(form, "numero", OBJECTIF_EN_DOUBLE, form.save)
+        if fait:
+            return _apres_enregistrement(
+                request, f"Objectif {objectif.code} enregistré.", f"#objectif-{objectif.pk}"
+            )
     return render(
         request,
         "axes/objectif_form.html",
         {"form": form, "axe": axe, "objectif": None, "titre": "Nouvel objectif"},
+        status=409 if refuse_par_la_base(form, "numero") else 200,
     )
 
 

@@ -90,6 +90,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "projet_social.context_processors.projet_courant",
             ],
+            # French plurals in every template: « 0 action » (Django's pluralize says
+            # « 0 actions »).
+            "builtins": ["projet_social.templatetags.pluriel_francais"],
         },
     },
 ]

@@ -1,9 +1,8 @@
 """The partners directory, shared by every action: list, detail, create, edit, merge."""
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +22,19 @@ from actions.services import (
     fusionner_partenaires,
     role_le_plus_fort,
 )
+from projet_social.doublons import enregistrer_sans_doublon, refuse_par_la_base
 from projet_social.permissions import exiger, get_projet_courant
 from projet_social.search import cle_de_tri, filtrer_texte
 
 PAR_PAGE = 50
 
 _CODE_ACTION = ["action__objectif__axe__numero", "action__objectif__numero", "action__numero"]
+
+
+PARTENAIRE_EN_DOUBLE = (
+    "Un partenaire de ce nom (aux majuscules, accents ou tirets près) vient d'être enregistré "
+    "par ailleurs : ce partenaire existe déjà, choisissez-le ou donnez un autre nom."
+)
 
 
 def _get_partenaire_for_user(request: HttpRequest, pk: int) -> Partenaire:
@@ -120,33 +126,15 @@ def creer(request: HttpRequest) -> HttpResponse:
     exiger(request.user, "actions.add_partenaire")
     form = PartenaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                partenaire = form.save()
-        except IntegrityError:
-            _deja_enregistre(form)
-        else:
+        fait, partenaire = enregistrer_sans_doublon(form, "nom", PARTENAIRE_EN_DOUBLE, form.save)
+        if fait:
             messages.success(request, "Partenaire enregistré.")
             return redirect("actions:partenaire", partenaire.pk)
     return render(
         request,
         "actions/partenaire_form.html",
         {"form": form, "partenaire": None, "titre": "Nouveau partenaire"},
-        status=409 if form.has_error("nom", "course") else 200,
-    )
-
-
-def _deja_enregistre(form: PartenaireForm) -> None:
-    """The form checked the name, then a colleague saved it first (two saves at once): the
-    database refused the second; the user's input is kept, with the reason."""
-    form.add_error(
-        "nom",
-        forms.ValidationError(
-            "Un partenaire de ce nom (aux majuscules, accents ou tirets près) vient d'être "
-            "enregistré par ailleurs : ce partenaire existe déjà, choisissez-le ou donnez un "
-            "autre nom.",
-            code="course",
-        ),
+        status=409 if refuse_par_la_base(form, "nom") else 200,
     )
 
 
@@ -158,15 +146,12 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     form = PartenaireForm(request.POST if request.method == "POST" else None, instance=partenaire)
     conflit = None
     if form.is_bound and form.is_valid():
-        try:
-            with transaction.atomic():
-                conflit = form.enregistrer()
-        except IntegrityError:
-            _deja_enregistre(form)
-        else:
-            if conflit is None:
-                messages.success(request, "Partenaire enregistré.")
-                return redirect("actions:partenaire", partenaire.pk)
+        fait, conflit = enregistrer_sans_doublon(
+            form, "nom", PARTENAIRE_EN_DOUBLE, form.enregistrer
+        )
+        if fait and conflit is None:
+            messages.success(request, "Partenaire enregistré.")
+            return redirect("actions:partenaire", partenaire.pk)
     return render(
         request,
         "actions/partenaire_form.html",
@@ -177,7 +162,7 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
             "titre": f"Modifier « {nom} »",
             "conflit": conflit,
         },
-        status=409 if conflit or form.has_error("nom", "course") else 200,
+        status=409 if conflit or refuse_par_la_base(form, "nom") else 200,
     )
 
 

@@ -486,3 +486,30 @@ def test_a_post_without_the_version_is_refused(client, agent, axe, objectif, quo
     assert SANS_VERSION in texte_lu(response)
     obj.refresh_from_db()
     assert (obj.intitule, obj.version) == (intitule, 1)
+
+
+def test_two_axes_saved_at_once_with_one_number_keep_the_second_input(
+    client, agent, projet, monkeypatch
+):
+    """The form checked the number, then a colleague saved an axe with it first: the
+    database refuses the second save; the input stays, with the reason (409, not a 500)."""
+    verifier = Axe.validate_constraints
+
+    def verifier_puis_collegue(self, exclude=None):
+        verifier(self, exclude=exclude)
+        if not Axe.objects.filter(projet=projet, numero=5).exists():
+            Axe.objects.create(projet=projet, numero=5, intitule="Axe du collègue")
+
+    monkeypatch.setattr(Axe, "validate_constraints", verifier_puis_collegue)
+    client.force_login(agent)
+
+    reponse = client.post(
+        AXE_CREER, {"numero": "5", "intitule": "Mon axe", "description": "", "couleur": "#1f6f8b"}
+    )
+
+    assert reponse.status_code == 409
+    assert "Un axe vient d'être enregistré avec ce numéro par ailleurs" in texte_lu(reponse)
+    assert reponse.context["form"]["intitule"].value() == "Mon axe"
+    assert list(Axe.objects.filter(numero=5).values_list("intitule", flat=True)) == [
+        "Axe du collègue"
+    ]
