@@ -22,5 +22,8 @@ max_requests_jitter = 200
 # Logs on the standard output and error: journald keeps them (journalctl -u projet-social).
 accesslog = "-"
 errorlog = "-"
+# No control socket (gunicornc): systemd manages the service, and two gunicorns on one host
+# (a trial next to the service) would fight over its default path in $HOME.
+control_socket_disable = True
 # nginx runs on the same host and sets X-Forwarded-For / X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
