@@ -2,15 +2,18 @@
 a link an agent can send to a colleague."""
 
 import datetime
+import re
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from actions.enums import STATUTS_TERMINES, Priorite, StatutAction
 from actions.models import (
+    Action,
     ActionPartenaire,
     Etape,
     Indicateur,
@@ -20,7 +23,8 @@ from actions.models import (
     q_en_retard,
 )
 from axes.models import Axe, BesoinSocial, Objectif
-from projet_social.search import filtrer_texte
+from projet_social.search import filtrer_texte, mots_de, normalise, sans_accent
+from projet_social.utilisateurs import nom_affiche
 
 CHAMPS_RECHERCHE = [
     "intitule",
@@ -28,7 +32,83 @@ CHAMPS_RECHERCHE = [
     "objectifs_action",
     "description",
     "objectif__intitule",
+    "objectif__axe__intitule",
+    "service_pilote",
+    "pilote__first_name",
+    "pilote__last_name",
+    "pilote__username",
 ]
+
+# A number as agents write it: "3" (an axe), "3.2" (an objective), "3.2.1" (a fiche).
+CODE = re.compile(r"^(\d{1,4})(?:\.(\d{1,4}))?(?:\.(\d{1,4}))?\.?$")
+_CHAMPS_CODE = ("objectif__axe__numero", "objectif__numero", "numero")
+
+
+def parties_du_code(mot: str) -> tuple[int, ...] | None:
+    """ "3.2.1" -> (3, 2, 1); "3.2" -> (3, 2); "3" -> (3,); a word -> None."""
+    trouve = CODE.match(mot.strip())
+    if trouve is None:
+        return None
+    return tuple(int(partie) for partie in trouve.groups() if partie is not None)
+
+
+def q_code(parties: tuple[int, ...]) -> Q:
+    """The actions under the axe, the objective or the fiche numbered ``parties``."""
+    return Q(**dict(zip(_CHAMPS_CODE, parties, strict=False)))
+
+
+def q_mot(mot: str) -> Q | None:
+    """How an action matches a searched word besides its own text: by a partner's name, by a
+    public, and a bare number ("3") by the axe's number too."""
+    parties = parties_du_code(mot)
+    condition = Exists(
+        ActionPartenaire.objects.annotate(_nom=normalise(F("partenaire__nom"))).filter(
+            action=OuterRef("pk"), _nom__contains=mot
+        )
+    ) | Exists(
+        Action.publics.through.objects.annotate(
+            _libelle=normalise(F("publiccible__libelle"))
+        ).filter(action=OuterRef("pk"), _libelle__contains=mot)
+    )
+    if parties is not None:
+        condition |= q_code(parties)
+    return condition
+
+
+def trouvee_par(action, mots: list[str]) -> list[str]:
+    """Why ``action`` matched the searched ``mots`` when it is not by its title or number:
+    ["pilote « Coordination seniors »"]. Reads the action's objective and axe, pilote,
+    partners (``participations``) and publics: prefetch them."""
+    objectif, axe, pilote = action.objectif, action.objectif.axe, action.pilote
+    # (what is named, the text searched, the text shown)
+    sources = [
+        ("objectif", objectif.intitule, f"{objectif.code} {objectif.intitule}"),
+        ("axe", axe.intitule, f"{axe.numero} {axe.intitule}"),
+    ]
+    if pilote is not None:
+        nom = nom_affiche(pilote)
+        sources.append(("pilote", f"{nom} {pilote.get_username()}", nom))
+    sources.append(("service", action.service_pilote, action.service_pilote))
+    partenaires = [participation.partenaire.nom for participation in action.participations.all()]
+    sources += [("partenaire", nom, nom) for nom in partenaires]
+    sources += [("public", public.libelle, public.libelle) for public in action.publics.all()]
+    textes = [
+        ("constat", action.constat),
+        ("objectifs de l'action", action.objectifs_action),
+        ("description", action.description),
+    ]
+    titre = sans_accent(action.intitule)
+    raisons = []
+    for mot in mots:
+        if mot in titre or parties_du_code(mot) is not None:
+            continue  # the title says it; a number says where the action is
+        raison = next(
+            (f"{nom} « {vu} »" for nom, cherche, vu in sources if mot in sans_accent(cherche)),
+            None,
+        ) or next((nom for nom, texte in textes if mot in sans_accent(texte)), None)
+        if raison is not None and raison not in raisons:
+            raisons.append(raison)
+    return raisons
 
 
 class _CaseField(forms.BooleanField):
@@ -151,6 +231,8 @@ class ActionFilter(django_filters.FilterSet):
             .distinct()
             .order_by("last_name", "first_name", "username")
         )
+        # The name the list shows ("Référent insertion"), not the login.
+        filters["pilote"].field.label_from_instance = nom_affiche
         filters["service"].extra["choices"] = [
             (service, service)
             for service in actions.exclude(service_pilote="")
@@ -171,7 +253,37 @@ class ActionFilter(django_filters.FilterSet):
         filters["etape_trimestre"].extra["choices"] = trimestres
 
     def filtrer_recherche(self, queryset, name, value):
-        return filtrer_texte(queryset, value, CHAMPS_RECHERCHE)
+        """Numbers with a dot ("3.2", "3.2.1") select by number only; the other words are
+        searched in the text, the pilote, the service, the partners and the publics."""
+        mots = value.split()
+        codes = [mot for mot in mots if len(parties_du_code(mot) or ()) > 1]
+        for mot in codes:
+            queryset = queryset.filter(q_code(parties_du_code(mot)))
+        reste = " ".join(mot for mot in mots if mot not in codes)
+        return filtrer_texte(queryset, reste, CHAMPS_RECHERCHE, autres=q_mot)
+
+    @property
+    def mots(self) -> list[str]:
+        """The searched words (lower case, no accents), when the search is valid."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        return mots_de(self.form.cleaned_data.get("q"))
+
+    @property
+    def code_recherche(self) -> str | None:
+        """The fiche's number when the search is one ("3.2.1"): the list then opens the fiche
+        if it finds exactly one."""
+        mots = self.mots
+        if len(mots) == 1 and len(parties_du_code(mots[0]) or ()) == 3:
+            return ".".join(str(partie) for partie in parties_du_code(mots[0]))
+        return None
+
+    def expliquer(self, actions: list) -> None:
+        """Set ``trouvee_par`` on each of ``actions`` (a page of the list): why the search
+        found it, when it is not by its title. Their partners and publics must be prefetched."""
+        mots = self.mots
+        for action in actions:
+            action.trouvee_par = trouvee_par(action, mots) if mots else []
 
     def filtrer_partenaire(self, queryset, name, value):
         return queryset.filter(
@@ -240,9 +352,24 @@ class ActionFilter(django_filters.FilterSet):
         "budget_annee",
     )
 
+    # Always in sight above the list (with the search and the statuts); the other lists
+    # and the boxes are under « Plus de filtres ».
+    PRINCIPAUX = ("axe", "pilote")
+
+    @property
+    def champs_principaux(self) -> list:
+        return [self.form[nom] for nom in self.PRINCIPAUX]
+
     @property
     def champs_listes(self) -> list:
-        return [self.form[nom] for nom in self.LISTES]
+        return [self.form[nom] for nom in self.LISTES if nom not in self.PRINCIPAUX]
+
+    @property
+    def plus_de_filtres_actifs(self) -> int:
+        """How many filters under « Plus de filtres » are in use: the panel opens on them."""
+        secondaires = {nom for nom in self.LISTES if nom not in self.PRINCIPAUX}
+        secondaires |= {*self.CASES, *self.DETAIL}
+        return sum(nom in secondaires for nom, _, _ in self._valeurs_actives())
 
     @property
     def champs_cases(self) -> list:
@@ -267,13 +394,55 @@ class ActionFilter(django_filters.FilterSet):
                 widget.attrs["class"] = "form-control"
         return form_class
 
-    @property
-    def actifs(self) -> list[str]:
-        """Labels of the filters in use, for the "N actions, filtrées par …" sentence."""
+    def _valeurs_actives(self) -> list[tuple[str, str, str]]:
+        """(filter name, URL value, what the user reads) for each filter in use: one per
+        checked statut, none for an invalid form."""
         if not self.is_bound or not self.form.is_valid():
             return []
-        return [
-            str(self.filters[nom].label)
-            for nom, valeur in self.form.cleaned_data.items()
-            if valeur not in (None, "", [], False) and nom in self.filters
-        ]
+        actives = []
+        for nom, valeur in self.form.cleaned_data.items():
+            if nom not in self.filters or valeur in (None, "", [], False):
+                continue
+            champ = self.form.fields[nom]
+            label = str(self.filters[nom].label)
+            if nom == "q":
+                actives.append((nom, valeur, f"Recherche « {valeur} »"))
+            elif isinstance(valeur, bool):
+                actives.append((nom, "on", label))
+            elif isinstance(valeur, list):
+                libelles = dict(champ.choices)
+                for choix in valeur:
+                    actives.append((nom, choix, f"{label} : {libelles.get(choix, choix)}"))
+            elif hasattr(champ, "label_from_instance"):
+                lu = champ.label_from_instance(valeur)
+                actives.append((nom, str(self.data.get(nom)), f"{label} : {lu}"))
+            elif getattr(champ, "choices", None):
+                lu = dict(champ.choices).get(valeur, valeur)
+                actives.append((nom, str(valeur), f"{label} : {lu}"))
+            else:
+                valeur = int(valeur) if isinstance(valeur, float | int) else valeur
+                actives.append((nom, str(valeur), f"{label} : {valeur}"))
+        return actives
+
+    @property
+    def actifs(self) -> list[str]:
+        """What the filters in use select, for the "N actions – filtres : …" sentence of the
+        exports and the catalogue ("Recherche « senior »", "Statut : En cours")."""
+        return [libelle for _, _, libelle in self._valeurs_actives()]
+
+    def puces(self) -> list[dict]:
+        """The filters in use as removable chips: {"libelle", "url"}, the URL being this list
+        without that filter (without that one statut for a multiple choice), on page 1."""
+        puces = []
+        for nom, valeur, libelle in self._valeurs_actives():
+            parametres = (
+                self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+            )
+            parametres.pop("page", None)
+            multiple = isinstance(self.form.cleaned_data[nom], list)
+            restantes = [v for v in parametres.getlist(nom) if v != valeur] if multiple else []
+            if nom == "etape_trimestre":
+                parametres.pop("etape_etat", None)  # read only with the quarter
+            parametres.setlist(nom, restantes)
+            puces.append({"libelle": libelle, "url": "?" + parametres.urlencode()})
+        return puces

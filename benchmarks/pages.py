@@ -138,6 +138,10 @@ def run_size(size: int, runs: int, only: list[str]) -> None:
             "plan (arbre)": reverse("axes:plan"),
             "liste des actions": reverse("actions:liste"),
             "liste filtrée + recherche": reverse("actions:liste") + "?q=action&statut=en_cours",
+            # Words matched through the pilote, service, partners and publics; an objective's
+            # number.
+            "liste, recherche sur plusieurs mots": reverse("actions:liste") + "?q=agent+pole",
+            "liste, recherche d'un objectif": reverse("actions:liste") + "?q=2.3",
             "fiche action": reverse("actions:detail", args=[milieu.pk]),
             "formulaire de fiche": reverse("actions:modifier", args=[milieu.pk]),
             "page du bilan ouvert": reverse("evaluations:campagne", args=[campagne.pk]),

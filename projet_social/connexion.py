@@ -1,51 +1,206 @@
-"""The login page, with brute-force protection: after LOGIN_LIMITE failed attempts on one
-identifiant (default 5 in 15 minutes) the login of that identifiant is refused until the window
-ends, with a French message, even with the right password. Counted by django-ratelimit in the
-database cache, so every server process shares the count. Keyed on the identifiant rather
-than the address: behind a municipal proxy every agent shares one address."""
+"""Logging in, guarded against password guessing, whatever the way in (the product's login
+page, the admin's, any call to ``authenticate``): the guard is an authentication backend.
+
+Every attempt writes an ``EchecConnexion`` row BEFORE the password is checked, then counts
+the rows of its window; a success deletes its row and the earlier failures of its pair. So the
+count is atomic: of 20 attempts sent at once, at most LOGIN_LIMITE see a count within the
+limit, each seeing the rows committed before its own.
+
+- The pair (identifiant, address) is locked after LOGIN_LIMITE failures (default 5 in 15
+  minutes): someone elsewhere cannot lock an agent out of their office.
+- An address is locked after LOGIN_LIMITE_ADRESSE failures across identifiants (default 30 in
+  15 minutes): password spraying from one place is limited too.
+- The identifiant is normalised as authentication reads it (NFKC: "ａｇｅｎｔ", "𝐚gent"
+  -> "agent"), then case-folded.
+- The address is the peer's, or, behind PROXIES_DE_CONFIANCE reverse proxies (default 0),
+  the one these proxies wrote in X-Forwarded-For (the n-th from the right): a client cannot
+  choose its own address by sending the header.
+
+Logins, failures and lockouts are logged (logger ``projet_social.connexion``). Lockouts are
+listed, and lifted, in the admin (« Échecs de connexion ») and by the command
+``debloquer_connexions``.
+"""
+
+import datetime
+import ipaddress
+import logging
+import re
+import unicodedata
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django_ratelimit.core import get_usage
+from django.utils import timezone
+
+from projet_social.models import EchecConnexion
+
+journal = logging.getLogger("projet_social.connexion")
 
 MESSAGE_BLOQUE = (
-    "Trop de tentatives de connexion ont échoué pour cet identifiant. Par sécurité, la "
-    "connexion est suspendue quelques minutes : réessayez plus tard, ou demandez à "
-    "l'administrateur de réinitialiser votre mot de passe."
+    "Trop de tentatives de connexion ont échoué pour cet identifiant depuis ce poste. Par "
+    "sécurité, la connexion est suspendue quelques minutes : réessayez plus tard, ou demandez "
+    "à l'administrateur de lever la suspension ou de réinitialiser votre mot de passe."
 )
+MESSAGE_ADRESSE_BLOQUEE = (
+    "Trop de tentatives de connexion ont échoué depuis ce poste. Par sécurité, les connexions "
+    "depuis ce poste sont suspendues quelques minutes : réessayez plus tard, ou prévenez "
+    "l'administrateur."
+)
+UNITES = {"s": 1, "m": 60, "h": 3600, "d": 86400, "j": 86400}
 
 
-def _identifiant(group: str, request: HttpRequest) -> str:
-    return request.POST.get("username", "").strip().casefold()
+def lire_limite(texte: str) -> tuple[int, datetime.timedelta]:
+    """ "5/15m" -> (5, 15 minutes); "10/h" -> (10, 1 hour)."""
+    trouve = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhdj])\s*", texte or "")
+    if trouve is None:
+        raise ValueError(f"Limite de connexion illisible : « {texte} » (attendu : 5/15m).")
+    nombre, multiple, unite = trouve.groups()
+    return int(nombre), datetime.timedelta(seconds=int(multiple or 1) * UNITES[unite])
 
 
-def tentatives_epuisees(request: HttpRequest, *, compter: bool) -> bool:
-    """Whether the identifiant has used up its failed attempts (counting this one if
-    ``compter``): with "5/15m", the sixth attempt is refused, right password or not."""
-    usage = get_usage(
-        request,
-        group="connexion",
-        key=_identifiant,
-        rate=settings.LOGIN_LIMITE,
-        method="POST",
-        increment=compter,
-    )
-    return usage is not None and usage["count"] >= usage["limit"]
+def normaliser_identifiant(identifiant: str) -> str:
+    return unicodedata.normalize("NFKC", identifiant or "").strip().casefold()[:150]
+
+
+def adresse_du_client(request: HttpRequest) -> str | None:
+    """The client's address: the peer's, or behind PROXIES_DE_CONFIANCE proxies the address
+    the outermost of them saw, read from the right of X-Forwarded-For."""
+    adresse = request.META.get("REMOTE_ADDR")
+    proxies = int(getattr(settings, "PROXIES_DE_CONFIANCE", 0))
+    if proxies > 0:
+        vues = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        vues = [a for a in vues if a]
+        if len(vues) >= proxies:
+            adresse = vues[-proxies]
+    try:
+        return str(ipaddress.ip_address(adresse)) if adresse else None
+    except ValueError:
+        return None
+
+
+class Tentative:
+    """One attempt to log in, counted before its password is checked."""
+
+    def __init__(self, request: HttpRequest, identifiant: str) -> None:
+        self.identifiant = normaliser_identifiant(identifiant)
+        self.adresse = adresse_du_client(request)
+        self.ligne: EchecConnexion | None = None
+
+    def _echecs(self, fenetre: datetime.timedelta):
+        return EchecConnexion.objects.filter(date__gte=timezone.now() - fenetre)
+
+    def compter(self) -> str | None:
+        """Write this attempt, then count: the message to show if it is refused."""
+        maintenant = timezone.now()
+        # Failures older than a day count for nothing: forgotten as attempts come.
+        EchecConnexion.objects.filter(date__lt=maintenant - datetime.timedelta(days=1)).delete()
+        self.ligne = EchecConnexion.objects.create(
+            identifiant=self.identifiant, adresse=self.adresse
+        )
+        limite, fenetre = lire_limite(settings.LOGIN_LIMITE)
+        paire = self._echecs(fenetre).filter(identifiant=self.identifiant, adresse=self.adresse)
+        if paire.count() > limite:
+            journal.warning(
+                "Connexion refusée (suspendue) : identifiant « %s » depuis %s.",
+                self.identifiant,
+                self.adresse,
+            )
+            return MESSAGE_BLOQUE
+        limite, fenetre = lire_limite(settings.LOGIN_LIMITE_ADRESSE)
+        if self.adresse and self._echecs(fenetre).filter(adresse=self.adresse).count() > limite:
+            journal.warning(
+                "Connexion refusée (poste suspendu) : identifiant « %s » depuis %s.",
+                self.identifiant,
+                self.adresse,
+            )
+            return MESSAGE_ADRESSE_BLOQUEE
+        return None
+
+    def reussie(self) -> None:
+        """A success counts for nothing, and clears its pair's failures."""
+        EchecConnexion.objects.filter(identifiant=self.identifiant, adresse=self.adresse).delete()
+        journal.info("Connexion de « %s » depuis %s.", self.identifiant, self.adresse)
+
+    def echouee(self) -> None:
+        journal.warning(
+            "Échec de connexion : identifiant « %s » depuis %s.", self.identifiant, self.adresse
+        )
+
+
+class BackendProtege(ModelBackend):
+    """Django's backend behind the guard. A refused attempt returns no user and leaves the
+    message on the request (``connexion_refusee``) for the login page to show."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None or username is None:
+            return super().authenticate(request, username, password, **kwargs)
+        tentative = Tentative(request, username)
+        refus = tentative.compter()
+        if refus is not None:
+            request.connexion_refusee = refus
+            return None
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            tentative.echouee()
+        else:
+            tentative.reussie()
+        return user
 
 
 class ConnexionView(LoginView):
     template_name = "registration/login.html"
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if tentatives_epuisees(request, compter=False):
-            form = self.get_form()
+    def form_invalid(self, form) -> HttpResponse:
+        refus = getattr(self.request, "connexion_refusee", None)
+        if refus is not None:
             return self.render_to_response(
-                self.get_context_data(form=form, bloque=MESSAGE_BLOQUE), status=429
+                self.get_context_data(form=form, bloque=refus), status=429
             )
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        # Only failures count: a colleague who logs in many times a day is never blocked.
-        tentatives_epuisees(self.request, compter=True)
         return super().form_invalid(form)
+
+
+def suspensions() -> list[dict]:
+    """The pairs and addresses locked now, for the admin and the command."""
+    from django.db.models import Count, Max
+
+    suspendues = []
+    limite, fenetre = lire_limite(settings.LOGIN_LIMITE)
+    depuis = timezone.now() - fenetre
+    for ligne in (
+        EchecConnexion.objects.filter(date__gte=depuis)
+        .values("identifiant", "adresse")
+        .annotate(echecs=Count("pk"), derniere=Max("date"))
+        .filter(echecs__gte=limite)
+        .order_by("-derniere")
+    ):
+        suspendues.append({**ligne, "jusqu_a": ligne["derniere"] + fenetre})
+    limite, fenetre = lire_limite(settings.LOGIN_LIMITE_ADRESSE)
+    depuis = timezone.now() - fenetre
+    for ligne in (
+        EchecConnexion.objects.filter(date__gte=depuis, adresse__isnull=False)
+        .values("adresse")
+        .annotate(echecs=Count("pk"), derniere=Max("date"))
+        .filter(echecs__gte=limite)
+        .order_by("-derniere")
+    ):
+        suspendues.append({**ligne, "identifiant": None, "jusqu_a": ligne["derniere"] + fenetre})
+    return suspendues
+
+
+def lever(identifiant: str | None = None, adresse: str | None = None) -> int:
+    """Lift the lockouts of an identifiant, of an address, or of both together; returns the
+    number of failures forgotten."""
+    echecs = EchecConnexion.objects.all()
+    if identifiant:
+        echecs = echecs.filter(identifiant=normaliser_identifiant(identifiant))
+    if adresse:
+        echecs = echecs.filter(adresse=adresse)
+    nombre, _ = echecs.delete()
+    journal.warning(
+        "Suspension levée : identifiant « %s », adresse %s (%d échecs oubliés).",
+        identifiant or "tous",
+        adresse or "toutes",
+        nombre,
+    )
+    return nombre

@@ -75,8 +75,7 @@ class CompteDemo:
 
 # The accounts a visitor logs in with; their password is MOT_DE_PASSE_DEMO.
 COMPTES_DEMO = (
-    # Staff so that agents can use the admin until the screens exist.
-    CompteDemo("agent", "Agent", "CCAS (démo)", roles.AGENTS, is_staff=True),
+    CompteDemo("agent", "Agent", "CCAS (démo)", roles.AGENTS),
     CompteDemo("elu", "Élu", "référent (démo)", roles.ELUS),
     CompteDemo(
         "admin", "Administrateur", "CCAS (démo)", roles.ADMINISTRATEURS, True, is_superuser=True

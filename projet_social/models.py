@@ -80,3 +80,26 @@ class ImportClasseur(models.Model):
     @property
     def en_attente(self) -> bool:
         return self.statut == self.Statut.PREVISUALISE
+
+
+class EchecConnexion(models.Model):
+    """One failed attempt to log in (or one being checked: ``projet_social.connexion`` writes
+    the row before it checks the password and deletes it on success, so that parallel attempts
+    count each other). ``identifiant`` is normalised as authentication reads it (NFKC), then
+    case-folded."""
+
+    identifiant = models.CharField("identifiant", max_length=150)
+    adresse = models.GenericIPAddressField("adresse", null=True, blank=True)
+    date = models.DateTimeField("date", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "échec de connexion"
+        verbose_name_plural = "échecs de connexion"
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["identifiant", "adresse", "date"], name="echec_paire_date"),
+            models.Index(fields=["adresse", "date"], name="echec_adresse_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifiant} depuis {self.adresse or 'adresse inconnue'}"

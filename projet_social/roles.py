@@ -11,6 +11,8 @@ ELUS = "Élus"
 GROUPES = (ADMINISTRATEURS, AGENTS, ELUS)
 
 APPS = ("axes", "actions", "evaluations")
+# What opens the admin site (projet_social/admin_toit.py): the Administrateurs alone have it.
+PERMISSION_ADMINISTRATION = "auth.change_user"
 
 # Models agents may add and change (besides viewing everything).
 MODELES_EDITABLES_PAR_AGENTS = {

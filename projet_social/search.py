@@ -8,10 +8,11 @@ ProjetSocialConfig.ready). On PostgreSQL, French full-text search (stemming: "at
 """
 
 import unicodedata
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Lower
 
 SQLITE_FUNCTION = "ps_sans_accent"
 
@@ -55,18 +56,44 @@ def cle_de_tri(champ: str) -> Func:
     return normalise(F(champ))
 
 
-def filtrer_texte(queryset: QuerySet, recherche: str, champs: list[str]) -> QuerySet:
-    """Rows of ``queryset`` whose ``champs`` match ``recherche`` (see the module docstring)."""
+class _BoutABout(Func):
+    """The texts end to end with the SQL ``||`` operator, flat: Concat() nests one call per
+    piece, past SQLite's parser depth with a dozen fields."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+def mots_de(recherche: str | None) -> list[str]:
+    """The words of a search, in lower case without accents."""
+    return sans_accent((recherche or "").strip()).split()
+
+
+def filtrer_texte(
+    queryset: QuerySet,
+    recherche: str,
+    champs: list[str],
+    autres: Callable[[str], Q | None] | None = None,
+) -> QuerySet:
+    """Rows of ``queryset`` whose ``champs`` match ``recherche`` (see the module docstring).
+
+    ``autres(mot)`` may give, for each word, another way for a row to match it (a number, a
+    many-to-many relation such as partners): a row matches a word by either."""
     recherche = (recherche or "").strip()
     if not recherche:
         return queryset
     morceaux = []
     for champ in champs:
         morceaux += [Coalesce(F(champ), Value(""), output_field=TextField()), Value(" ")]
-    queryset = queryset.annotate(_texte=normalise(Concat(*morceaux, output_field=TextField())))
+    queryset = queryset.annotate(_texte=normalise(_BoutABout(*morceaux)))
     filtre = Q()
-    for mot in sans_accent(recherche).split():
-        filtre &= Q(_texte__contains=mot)
+    for mot in mots_de(recherche):
+        condition = Q(_texte__contains=mot)
+        autre = autres(mot) if autres is not None else None
+        if autre is not None:
+            condition |= autre
+        filtre &= condition
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 

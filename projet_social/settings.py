@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "projet_social.middleware.SessionGlissante",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -107,20 +108,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# A cache shared by every server process, in the database (no extra service to run): it holds
-# the login attempts counted by django-ratelimit. The table is created by a migration.
+# A cache shared by every server process, in the database (no extra service to run). The
+# table is created by a migration.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "projet_social_cache",
     }
 }
-# Failed logins allowed per identifiant before the login is refused for a while.
+# Every way in (the login page, the admin's, authenticate()) goes through the guard against
+# password guessing (projet_social/connexion.py): failed logins allowed per (identifiant,
+# address) pair, then per address across identifiants, before logins are refused for a while.
+AUTHENTICATION_BACKENDS = ["projet_social.connexion.BackendProtege"]
 LOGIN_LIMITE = os.environ.get("LOGIN_LIMITE", "5/15m")
+LOGIN_LIMITE_ADRESSE = os.environ.get("LOGIN_LIMITE_ADRESSE", "30/15m")
+# Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (nginx: 1). 0: the
+# peer's address is the client's; the header is then ignored, a client cannot forge it.
+PROXIES_DE_CONFIANCE = int(os.environ.get("PROXIES_DE_CONFIANCE") or 0)
 
+# The CNIL's recommendation for a password alone: 12 characters at least, not a common one,
+# not close to the account's name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -180,7 +193,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one working day
+# A session ends after a working day without a request, and at logout: the session's end is
+# pushed back as the user works (projet_social.middleware.SessionGlissante, at most every ten
+# minutes, so that requests do not each write the session).
+SESSION_COOKIE_AGE = 60 * 60 * 10
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, register_converter
+from django.views.generic import RedirectView
 
 from actions import urls as actions_urls
 from axes import urls as axes_urls
+from projet_social import admin_toit  # noqa: F401 (registers its admin, guards the admin)
 from projet_social.connexion import ConnexionView
 from projet_social.tableur import FormatTableur
 from projet_social.views import accueil, documents, dossier, exports, imports, suivi
@@ -68,5 +71,11 @@ urlpatterns = [
         name="export_bilan_indicateurs",
     ),
     path("", include("evaluations.urls")),
+    # One login page, one guard: the admin's login sends to the product's.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+        name="admin_connexion",
+    ),
     path("admin/", admin.site.urls),
 ]

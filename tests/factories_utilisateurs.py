@@ -27,7 +27,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class AgentFactory(UserFactory):
-    is_staff = True
     groupe = factory.PostGeneration(
         lambda user, create, extracted, **kw: (
             create and user.groups.add(Group.objects.get(name=roles.AGENTS))

@@ -220,28 +220,35 @@ def test_every_changelist_is_bounded(client, administrateur, model):
     assert len(cinq) == len(une), "\n".join(cinq)
 
 
-def test_agent_opens_the_action_changelist_and_change_form(client, agent):
-    action = _action_complete()
-    client.force_login(agent)
-
-    liste = client.get(_url(Action, "changelist"))
-    assert liste.status_code == 200
-    assert html.escape(action.intitule) in liste.content.decode()
-
-    fiche = client.get(_url(Action, "change", action.pk))
-    assert fiche.status_code == 200
-    # Agents edit fiches: the form is not read-only.
-    assert 'name="_save"' in fiche.content.decode()
-    assert 'name="intitule"' in fiche.content.decode()
-
-
-def test_elu_is_sent_to_the_admin_login(client, elu):
+@pytest.mark.parametrize("role", ["agent", "elu"])
+def test_only_administrators_reach_the_admin(client, request, role):
+    """Agents work in the product: even marked staff, they are sent to the login page, as
+    élus are, where the product says their account has no access to the page."""
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save()
     action = ActionFactory()
-    client.force_login(elu)
-    for url in (_url(Action, "changelist"), _url(Action, "change", action.pk)):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("admin:login"))
+    client.force_login(user)
+    for url in ("/admin/", _url(Action, "changelist"), _url(Action, "change", action.pk)):
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[-1][0].startswith(reverse("login") + "?next=")
+        assert "Votre compte n'a pas accès à cette page." in response.content.decode()
+
+
+def test_the_admin_login_is_the_products_login(client, administrateur):
+    response = client.get("/admin/login/?next=/admin/actions/action/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login") + "?next=/admin/actions/action/"
+    response = client.post(
+        reverse("login"),
+        {
+            "username": administrateur.username,
+            "password": "mot-de-passe-de-test",
+            "next": "/admin/actions/action/",
+        },
+    )
+    assert response["Location"] == "/admin/actions/action/"
+    assert client.get("/admin/actions/action/").status_code == 200
 
 
 # --- Change form of a fiche -----------------------------------------------------------------
@@ -682,7 +689,7 @@ def test_a_closed_campaign_is_read_only_for_everyone(client, administrateur, age
         assert model_admin.has_change_permission(request, CampagneFactory()) is (
             user == administrateur or user.has_perm("evaluations.change_campagne")
         )
-    client.force_login(agent)
+    client.force_login(administrateur)
     page = client.get(_url(Campagne, "change", campagne.pk))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()

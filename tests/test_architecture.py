@@ -17,6 +17,8 @@ TOIT = (
     "projet_social.classeur",
     "projet_social.imports",
     "projet_social.models",
+    "projet_social.connexion",
+    "projet_social.admin_toit",
 )
 
 

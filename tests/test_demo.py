@@ -300,7 +300,8 @@ def test_les_comptes_de_demo_se_connectent_avec_leur_role(demo, client):
         assert list(user.groups.values_list("name", flat=True)) == [groupe]
         client.logout()
     User = get_user_model()
-    assert User.objects.get(username="agent").is_staff
+    assert not User.objects.get(username="agent").is_staff  # agents work in the product
+    assert User.objects.get(username="admin").is_staff
     assert not User.objects.get(username="elu").is_staff
     assert User.objects.get(username="admin").is_superuser
     assert not client.login(username="coordination.seniors", password=MOT_DE_PASSE_DEMO)

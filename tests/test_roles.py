@@ -68,7 +68,7 @@ MODIFICATION = {
     "import",
 }
 ADMINISTRATION = {"actions:supprimer", "evaluations:rouvrir"}
-HORS_ECRANS = {"healthz", "login", "logout"}  # and everything under /admin/
+HORS_ECRANS = {"healthz", "login", "logout", "admin_connexion"}  # and everything under /admin/
 
 
 def _noms(resolver: URLResolver, namespace: str = "") -> set[str]:

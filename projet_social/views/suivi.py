@@ -5,14 +5,15 @@ progress of the latest review), so they live here, above the apps, which never i
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from actions.enums import Priorite
-from actions.models import ORDRE_CODE, Action
+from actions.models import ORDRE_CODE, Action, ActionPartenaire
 from axes.models import Axe
 from evaluations.filters import SuiviActionFilter
 from evaluations.models import (
@@ -103,13 +104,16 @@ _CODE = list(ORDRE_CODE[:-1])
 COLONNES = {
     "code": ("N°", _CODE),
     "intitule": ("Intitulé", ["intitule"]),
-    "objectif": ("Axe / objectif", _CODE),
+    "objectif": ("Objectif", _CODE),
     "statut": ("Statut", ["statut"]),
     "priorite": ("Priorité", [_ORDRE_PRIORITE]),
     "pilote": ("Pilote", ["pilote__last_name", "pilote__first_name", "pilote__username"]),
     "echeance": ("Échéance", ["echeance"]),
     "taux": ("Avancement", ["avancement"]),
 }
+# The columns of the table: one short line per action on a laptop. Priority is a filter
+# (and ``tri=priorite`` still sorts) but not a column.
+COLONNES_AFFICHEES = ("code", "intitule", "objectif", "statut", "pilote", "echeance", "taux")
 
 
 def _ordre(tri: str) -> tuple[str, list]:
@@ -139,6 +143,25 @@ def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResp
         *ordre
     )
     page = Paginator(resultats, PAR_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    code = filtre.code_recherche
+    if code and page.paginator.count == 1:
+        # "3.2.1" typed in the search: the agent wants that fiche, open it.
+        messages.info(request, f"Recherche « {code} » : la fiche {code} est ouverte.")
+        return redirect("actions:detail", pk=page[0].pk)
+    if filtre.mots:
+        # Why each row was found (its pilote, a partner…): two queries for the page.
+        prefetch_related_objects(
+            page.object_list,
+            "publics",
+            Prefetch(
+                "participations",
+                queryset=ActionPartenaire.objects.select_related("partenaire").order_by(
+                    "partenaire__nom", "pk"
+                ),
+            ),
+        )
+        filtre.expliquer(page.object_list)
     for action in page:
         action.origine_avancement = origine_de(action, campagne)
     parametres = request.GET.copy()
@@ -150,6 +173,7 @@ def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResp
         "campagne": campagne,
         "avancement": avancement(projet, campagne),
         "filtre": filtre,
+        "puces": filtre.puces(),
         "page": page,
         "tri": tri,
         "entetes": _entetes(parametres, tri),
@@ -162,12 +186,14 @@ def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResp
 def _entetes(parametres, tri: str) -> list[dict]:
     """Column headers: a link that sorts by the column, and toggles on the sorted one."""
     entetes = []
-    for cle, (label, _) in COLONNES.items():
+    for cle in COLONNES_AFFICHEES:
+        label = COLONNES[cle][0]
         actif = tri.lstrip("-") == cle
         descendant = tri.startswith("-")
         suivant = f"-{cle}" if actif and not descendant else cle
         entetes.append(
             {
+                "cle": cle,
                 "label": label,
                 "url": "?" + _avec(parametres, tri=suivant),
                 "aria_sort": ("descending" if descendant else "ascending") if actif else None,

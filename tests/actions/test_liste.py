@@ -1,8 +1,12 @@
 import datetime
+import re
 
 from django.urls import reverse
+from django.utils.html import escape
+from pytest_django.asserts import assertContains
 
 from actions.enums import Priorite, RolePartenaire, StatutAction
+from actions.filters import parties_du_code
 from tests.actions.factories import (
     ActionFactory,
     ActionPartenaireFactory,
@@ -11,6 +15,7 @@ from tests.actions.factories import (
     PublicCibleFactory,
 )
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
+from tests.conflits import texte_lu
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 from tests.factories_utilisateurs import AgentFactory
 
@@ -119,7 +124,7 @@ def test_filtered_list_is_a_shareable_link(client, agent, objectif):
     assert 'value="realisee" class="form-check-input" id="id_statut_2" checked' in content
     assert "statut=realisee&amp;tri=code" in content
     assert response.context["page"].paginator.count == 1
-    assert "filtres : Statut" in content
+    assert response.context["filtre"].actifs == ["Statut : Réalisée"]
 
 
 def test_invalid_filter_value_is_reported(client, agent, objectif):
@@ -248,13 +253,192 @@ def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_qu
     ActionFactory(objectif=objectif, intitule="Épicerie sociale")
     # 1 session, 2 user, 3 projet, 4-5 user and group permissions, 6 latest campagne,
     # 7 services (filter choices), 8 count, 9 page of actions with their avancement,
-    # 10 avancement of the projet, filter choices: 11 axes, 12 objectifs, 13 pilotes,
-    # 14 partenaires, 15 publics, 16 besoins (ABS).
+    # 10-11 publics and partners of the page (why the search found each row),
+    # 12 avancement of the projet, filter choices: 13 axes, 14 objectifs, 15 pilotes,
+    # 16 partenaires, 17 publics, 18 besoins (ABS).
     params = {"q": "action", "statut": "en_cours", "en_retard": ""}
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
     montrees += _seed(objectif, campagne, 27)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
+
+
+# --- Search: numbers, people, partners, and why a row was found ----------------------------
+
+
+def test_a_fiche_number_opens_the_fiche(client, agent, projet, objectif):
+    action = ActionFactory(objectif=objectif, numero=1, intitule="Box Marianne")
+    ActionFactory(objectif=objectif, numero=2, description="Voir la fiche 2.3.1")
+    client.force_login(agent)
+    response = client.get(URL, {"q": "2.3.1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("actions:detail", args=[action.pk])
+    # Filtered out by another filter: no fiche to open, the list says so.
+    response = client.get(URL, {"q": "2.3.1", "statut": StatutAction.REALISEE})
+    assert response.status_code == 200 and codes(response) == []
+
+
+def test_an_objective_or_axe_number_filters_the_list(client, agent, projet, objectif):
+    autre_objectif = ObjectifFactory(axe=objectif.axe, numero=4)
+    autre_axe = ObjectifFactory(axe=AxeFactory(projet=projet, numero=3), numero=3)
+    ActionFactory(objectif=objectif, numero=1)
+    ActionFactory(objectif=objectif, numero=2)
+    ActionFactory(objectif=autre_objectif, numero=1)
+    ActionFactory(objectif=autre_axe, numero=1)
+    client.force_login(agent)
+    assert codes(client.get(URL, {"q": "2.3"})) == ["2.3.1", "2.3.2"]
+    assert codes(client.get(URL, {"q": "2.4."})) == ["2.4.1"]
+    assert codes(client.get(URL, {"q": "3"})) == ["3.3.1"]
+    assert codes(client.get(URL, {"q": "9.9"})) == []
+
+
+def test_words_match_pilote_service_partners_publics_objective_and_axe(client, agent, objectif):
+    seniors = AgentFactory(
+        username="coordination.seniors", first_name="Coordination", last_name="seniors"
+    )
+    par_pilote = ActionFactory(objectif=objectif, numero=1, intitule="Visites", pilote=seniors)
+    ActionFactory(objectif=objectif, numero=2, intitule="Repas", service_pilote="Pôle Séniors")
+    par_partenaire = ActionFactory(objectif=objectif, numero=3, intitule="Épicerie")
+    ActionPartenaireFactory(
+        action=par_partenaire, partenaire=PartenaireFactory(nom="Banque alimentaire du Finistère")
+    )
+    par_public = ActionFactory(objectif=objectif, numero=4, intitule="Colis")
+    par_public.publics.add(PublicCibleFactory(libelle="Personnes âgées isolées"))
+    ActionFactory(objectif=objectif, numero=5, intitule="Sans rapport")
+    client.force_login(agent)
+
+    response = client.get(URL, {"q": "senior"})
+    assert codes(response) == ["2.3.1", "2.3.2"]
+    raisons = {a.code: a.trouvee_par for a in response.context["page"]}
+    assert raisons == {
+        "2.3.1": ["pilote « Coordination seniors »"],
+        "2.3.2": ["service « Pôle Séniors »"],
+    }
+    assert "trouvée par : pilote « Coordination seniors »" in texte_lu(response)
+    response = client.get(URL, {"q": "BANQUE alimentaire"})
+    assert codes(response) == ["2.3.3"]
+    assert [a.trouvee_par for a in response.context["page"]] == [
+        ["partenaire « Banque alimentaire du Finistère »"]
+    ]
+    assert codes(client.get(URL, {"q": "agees"})) == ["2.3.4"]
+    assert codes(client.get(URL, {"q": "coordination.seniors"})) == ["2.3.1"]
+    # The objective's and the axe's titles: every action under them.
+    assert codes(client.get(URL, {"q": objectif.intitule})) == [
+        "2.3.1",
+        "2.3.2",
+        "2.3.3",
+        "2.3.4",
+        "2.3.5",
+    ]
+    assert len(codes(client.get(URL, {"q": objectif.axe.intitule}))) == 5
+    # Found by its title: nothing more to say.
+    response = client.get(URL, {"q": "visites"})
+    assert [a.trouvee_par for a in response.context["page"]] == [[]]
+    assert "trouvée par" not in texte_lu(response)
+    # Every word must match, each anywhere.
+    assert codes(client.get(URL, {"q": "visites seniors"})) == ["2.3.1"]
+    assert codes(client.get(URL, {"q": "repas banque"})) == []
+    assert par_pilote.pk  # (used above through its pilote)
+
+
+# --- What the list says: plurals, chips, pilotes' names ------------------------------------
+
+
+def test_the_count_is_in_french(client, agent, objectif):
+    client.force_login(agent)
+    assert "0 action" == titre_resultats(client.get(URL))
+    ActionFactory(objectif=objectif, numero=1)
+    assert "1 action" == titre_resultats(client.get(URL))
+    ActionFactory(objectif=objectif, numero=2)
+    assert "2 actions" == titre_resultats(client.get(URL))
+
+
+def test_active_filters_are_chips_that_remove_them(client, agent, projet, objectif):
+    pilote = AgentFactory(
+        username="referent.insertion", first_name="Référent", last_name="insertion"
+    )
+    ActionFactory(objectif=objectif, numero=1, pilote=pilote, statut=StatutAction.EN_COURS)
+    client.force_login(agent)
+    params = {
+        "q": "senior",
+        "statut": [StatutAction.EN_COURS, StatutAction.A_LANCER],
+        "pilote": pilote.pk,
+        "en_retard": "on",
+        "tri": "-echeance",
+        "page": "2",
+    }
+    response = client.get(URL, params)
+    puces = {puce["libelle"]: puce["url"] for puce in response.context["puces"]}
+    assert list(puces) == [
+        "Recherche « senior »",
+        "Statut : En cours",
+        "Statut : À lancer",
+        "Pilote : Référent insertion",
+        "En retard",
+    ]
+    pilote_id = f"pilote={pilote.pk}"
+    assert puces["Recherche « senior »"] == (
+        f"?statut=en_cours&statut=a_lancer&{pilote_id}&en_retard=on&tri=-echeance"
+    )
+    assert puces["Statut : En cours"] == (
+        f"?q=senior&statut=a_lancer&{pilote_id}&en_retard=on&tri=-echeance"
+    )
+    assert puces["En retard"] == (
+        f"?q=senior&statut=en_cours&statut=a_lancer&{pilote_id}&tri=-echeance"
+    )
+    # Each chip is a link the user can follow, named for what it lifts.
+    assertContains(
+        response,
+        f'<a class="puce" href="{escape(puces["Statut : En cours"])}">Statut : En cours'
+        '<span class="visually-hidden"> : retirer ce filtre</span>'
+        '<span class="puce-croix" aria-hidden="true">×</span></a>',
+        html=True,
+    )
+    assert response.context["filtre"].actifs == list(puces)
+    # « Plus de filtres » opens on the one in use there (En retard) and counts it.
+    ouvert = r'<details class="plus-filtres" open>\s*<summary>Plus de filtres \(1 en cours\)'
+    assert re.search(ouvert, response.content.decode())
+
+
+def test_pilote_choices_show_names(client, agent, objectif):
+    pilote = AgentFactory(
+        username="referent.insertion", first_name="Référent", last_name="insertion"
+    )
+    sans_nom = AgentFactory(username="coordination", first_name="", last_name="")
+    ActionFactory(objectif=objectif, numero=1, pilote=pilote)
+    ActionFactory(objectif=objectif, numero=2, pilote=sans_nom)
+    client.force_login(agent)
+    select = re.search(r'<select name="pilote".*?</select>', client.get(URL).content.decode(), re.S)
+    assert sorted(re.findall(r"<option[^>]*>([^<]*)</option>", select.group())) == [
+        "Référent insertion",
+        "Tous",
+        "coordination",
+    ]
+
+
+def titre_resultats(response) -> str:
+    trouve = re.search(r'id="titre-resultats"[^>]*>(.*?)</h2>', response.content.decode(), re.S)
+    return trouve.group(1).strip()
+
+
+def test_numbers_as_agents_write_them():
+    assert parties_du_code("3.2.1") == (3, 2, 1)
+    assert parties_du_code("3.2.") == (3, 2)
+    assert parties_du_code(" 3 ") == (3,)
+    assert parties_du_code("3.2.1.4") is None
+    assert parties_du_code("3,2") is None
+    assert parties_du_code("senior") is None
+
+
+def test_found_by_the_objective_or_the_text_says_so(client, agent, objectif):
+    aines = ObjectifFactory(axe=objectif.axe, numero=7, intitule="Rompre l'isolement des aînés")
+    ActionFactory(objectif=aines, numero=1, intitule="Visites", description="Avec le CLIC")
+    ActionFactory(objectif=objectif, numero=1, intitule="Autre", description="Avec le CLIC")
+    client.force_login(agent)
+    response = client.get(URL, {"q": "AINES clic"})
+    assert [a.trouvee_par for a in response.context["page"]] == [
+        ["objectif « 2.7 Rompre l'isolement des aînés »", "description"]
+    ]

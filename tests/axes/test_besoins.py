@@ -54,7 +54,7 @@ def test_the_list_of_actions_filters_by_need(client, agent, besoins):
     client.force_login(agent)
     page = client.get(reverse("actions:liste"), {"besoin": isolement.pk})
     assert sorted(action.code for action in page.context["page"]) == ["2.3.1", "2.3.2"]
-    assert "Besoin (ABS)" in page.context["filtre"].actifs
+    assert page.context["filtre"].actifs == [f"Besoin (ABS) : {isolement.thematique}"]
 
 
 def test_agent_creates_then_edits_a_need(client, agent, projet):

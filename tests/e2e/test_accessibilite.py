@@ -44,6 +44,7 @@ def _ecrans(vue_agent: bool) -> list[str]:
         "/plan/",
         "/actions/",
         "/actions/?q=marianne&en_retard=on&tri=-echeance",
+        "/actions/?q=senior&statut=en_cours&priorite=haute",
         f"/actions/{action.pk}/",
         f"/actions/{action.pk}/historique/",
         "/besoins/",
@@ -97,6 +98,22 @@ def test_form_errors_stay_accessible(demo, connecter):
     page.locator("#id_echeance").fill("2030-12-31")
     page.get_by_role("button", name="Enregistrer la fiche").click()
     expect(page.get_by_text("La date de début doit précéder ou égaler l'échéance.")).to_be_visible()
+    page.evaluate(AXE)
+    violations = page.evaluate(
+        "async (regles) => (await axe.run(document, {runOnly: {type: 'tag', values: regles}}))"
+        ".violations.map(v => v.id)",
+        REGLES,
+    )
+    assert violations == []
+
+
+def test_the_list_on_a_phone_has_no_violation(demo, connecter):
+    """The list's cards and folded filters at 390 px, then with the filters unfolded."""
+    page = connecter("agent")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert _violations(page, "/actions/?q=senior") == []
+    page.locator("summary.filtres-titre").click()
+    page.locator(".plus-filtres > summary").click()
     page.evaluate(AXE)
     violations = page.evaluate(
         "async (regles) => (await axe.run(document, {runOnly: {type: 'tag', values: regles}}))"
