@@ -78,7 +78,9 @@ def _reglages(**variables: str) -> dict:
     code = (
         "import json, projet_social.settings as s; "
         f"print(json.dumps({{n: getattr(s, n, None) for n in {noms!r}}} | "
-        "{'static': s.STORAGES['staticfiles']['BACKEND']}))"
+        "{'static': s.STORAGES['staticfiles']['BACKEND']} | "
+        "{'debug_gabarits': s.TEMPLATES[0]['OPTIONS'].get('debug', s.DEBUG)} | "
+        "{'chargeurs': s.TEMPLATES[0]['OPTIONS'].get('loaders')}))"
     )
     resultat = _python(code, **variables)
     assert resultat.returncode == 0, resultat.stderr
@@ -113,6 +115,10 @@ def test_https_and_hsts_are_on_by_default_when_debug_is_off():
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
         "static": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # No loaders of our own: with template debugging off, Django keeps every compiled
+        # template in memory (its cached loader), which the load benchmark relies on.
+        "debug_gabarits": False,
+        "chargeurs": None,
     }
 
 
