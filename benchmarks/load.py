@@ -173,7 +173,9 @@ if __name__ != "__main__":
         genre = "erreur" if exception else "ok"
         if not exception and statut == 409 and (kw.get("context") or {}).get("conflit_attendu"):
             genre = "conflit"
-        JOURNAL.append((time.time(), name, response_time, genre, statut))
+        # Bytes on the wire: the compressed length when the server compressed.
+        octets = int(getattr(reponse, "headers", {}).get("Content-Length") or response_length or 0)
+        JOURNAL.append((time.time(), name, response_time, genre, statut, octets))
 
     @events.quitting.add_listener
     def _ecrire(environment, **kw) -> None:
@@ -436,7 +438,17 @@ def preparer(nom_base: str, comptes: dict) -> tuple[dict, dict]:
     return donnees, environ
 
 
-def demarrer_serveur(environ: dict, port: int, workers: int, threads: int, dossier: Path):
+# --gzip: the project's settings plus Django's GZipMiddleware, for this run only (see the
+# README, « Capacité », for why the project does not compress its pages).
+REGLAGES_GZIP = """
+from projet_social.settings import *  # noqa: F403
+MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *MIDDLEWARE]  # noqa: F405
+"""
+
+
+def demarrer_serveur(
+    environ: dict, port: int, workers: int, threads: int, dossier: Path, gzip: bool = False
+):
     production = {
         **environ,
         "DEBUG": "0",
@@ -451,6 +463,10 @@ def demarrer_serveur(environ: dict, port: int, workers: int, threads: int, dossi
         "GUNICORN_THREADS": str(threads),
         "LOG_LEVEL": "WARNING",
     }
+    if gzip:
+        (dossier / "reglages_gzip.py").write_text(REGLAGES_GZIP, encoding="utf-8")
+        production["PYTHONPATH"] = str(dossier)
+        production["DJANGO_SETTINGS_MODULE"] = "reglages_gzip"
     _manage(production, "collectstatic", "--noinput", "--verbosity", "0")
     journal = (dossier / "gunicorn.log").open("w")
     serveur = subprocess.Popen(
@@ -500,8 +516,10 @@ def rapport(journal: dict, debut: float, phases: list[tuple[int, int]]) -> dict:
         par_page = collections.defaultdict(list)
         erreurs = collections.Counter()
         conflits = 0
-        for _, page, duree, genre, statut in lignes:
+        tailles = collections.defaultdict(list)
+        for _, page, duree, genre, statut, octets in lignes:
             par_page[page].append(duree)
+            tailles[page].append(octets)
             if genre == "erreur":
                 erreurs[f"{page} ({statut})"] += 1
             elif genre == "conflit":
@@ -518,6 +536,7 @@ def rapport(journal: dict, debut: float, phases: list[tuple[int, int]]) -> dict:
                     "median_ms": round(statistics.median(durees)),
                     "p95_ms": round(_quantile(durees, 0.95)),
                     "p99_ms": round(_quantile(durees, 0.99)),
+                    "ko": round(statistics.median(tailles[page]) / 1024, 1),
                 }
                 for page, durees in sorted(par_page.items())
             },
@@ -561,7 +580,7 @@ def afficher(resultats: dict, bilan: dict, contexte: dict) -> None:
         for page, m in fenetre["pages"].items():
             print(
                 f"  {page:36s} n={m['n']:5d}  médiane {m['median_ms']:6d} ms  "
-                f"p95 {m['p95_ms']:6d} ms  p99 {m['p99_ms']:6d} ms"
+                f"p95 {m['p95_ms']:6d} ms  p99 {m['p99_ms']:6d} ms  {m['ko']:7.1f} Ko"
             )
     print("\nModifications :")
     for quoi, b in bilan.items():
@@ -584,6 +603,7 @@ def main() -> None:
         "--phases", nargs="+", default=["50:120", "100:60"], help="USERS:SECONDS, in turn"
     )
     parser.add_argument("--cadence", type=float, default=10, help="users started per second")
+    parser.add_argument("--gzip", action="store_true", help="pages compressed by Django")
     parser.add_argument("--sortie", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     phases = [tuple(map(int, p.split(":"))) for p in args.phases]
@@ -601,7 +621,9 @@ def main() -> None:
             f"hachage des mots de passe : {donnees['hasher']}",
             flush=True,
         )
-        serveur = demarrer_serveur(environ, args.port, args.workers, args.threads, dossier)
+        serveur = demarrer_serveur(
+            environ, args.port, args.workers, args.threads, dossier, gzip=args.gzip
+        )
         try:
             debut_iso = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 1))
             debut = time.time()
@@ -633,10 +655,12 @@ def main() -> None:
         resultats = rapport(journal, debut, phases)
         bilan = verifier(environ, debut_iso, journal["sauvegardes"])
         contexte = {
-            "titre": f"{args.workers} processus × {args.threads} fil(s), "
+            "titre": f"{args.workers} processus × {args.threads} fil(s)"
+            f"{', GZip' if args.gzip else ''}, "
             f"{os.cpu_count()} cœurs, {donnees['hasher'].rsplit('.', 1)[-1]}",
             "workers": args.workers,
             "threads": args.threads,
+            "gzip": args.gzip,
             "hasher": donnees["hasher"],
         }
         afficher(resultats, bilan, contexte)

@@ -1,6 +1,7 @@
 """The production setup: settings with DEBUG off (read at import, so each case runs in a fresh
 ``python`` with its environment), ``check --deploy`` with the documented variables
-(deploy/env.exemple), and the nginx site checked by ``nginx -t``.
+(deploy/env.exemple), the nginx site checked by ``nginx -t`` and the systemd unit by
+``systemd-analyze verify``.
 
 The nginx test is skipped, with the reason shown, when nginx is not installed; CI installs it
 and sets NGINX_REQUIRED=1, so that there a missing program fails instead of skipping."""
@@ -245,3 +246,34 @@ http {{
     )
     assert resultat.returncode == 0, resultat.stderr
     assert "test is successful" in resultat.stderr
+
+
+# --- systemd ----------------------------------------------------------------------------------
+
+
+def test_systemd_unit_is_valid_and_hardened(tmp_path):
+    """`systemd-analyze verify` on the unit, the program it starts replaced by one that exists
+    here; and the hardening the README promises is in it."""
+    unite = (DEPLOY / "projet-social.service").read_text(encoding="utf-8")
+    for directive in (
+        "User=projet-social",
+        "EnvironmentFile=/etc/projet-social/env",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "--config deploy/gunicorn.conf.py",
+    ):
+        assert directive in unite
+    analyse = shutil.which("systemd-analyze")
+    if not analyse:
+        pytest.skip("systemd-analyze absent : seule la présence des directives est vérifiée")
+    copie = tmp_path / "projet-social.service"
+    copie.write_text(
+        unite.replace("/srv/projet-social/.venv/bin/gunicorn", shutil.which("true")),
+        encoding="utf-8",
+    )
+    resultat = subprocess.run(
+        [analyse, "verify", copie], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stderr.strip() == "", resultat.stderr
