@@ -419,15 +419,17 @@ print(json.dumps(resultat))
 """
 
 
-def preparer(nom_base: str, comptes: dict) -> tuple[dict, dict]:
+def preparer(nom_base: str, comptes: dict, reprendre: bool = False) -> tuple[dict, dict]:
+    """The scratch database, anew (or as the previous run left it, with ``reprendre``)."""
     url = _url_base(nom_base)
-    _pg(["dropdb", "--if-exists", nom_base], url)
-    _pg(["createdb", nom_base], url)
     environ = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
-    for variable in ("SECRET_KEY", "ALLOWED_HOSTS"):
+    for variable in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"):
         environ.pop(variable, None)
-    _manage(environ, "migrate", "--noinput")
-    _manage(environ, "charger_demo")
+    if not reprendre:
+        _pg(["dropdb", "--if-exists", nom_base], url)
+        _pg(["createdb", nom_base], url)
+        _manage(environ, "migrate", "--noinput")
+        _manage(environ, "charger_demo")
     donnees = json.loads(
         _manage(
             environ, "shell", "-c", PREPARER.format(mot=MOT_DE_PASSE, comptes=comptes), capture=True
@@ -488,6 +490,32 @@ def demarrer_serveur(
             time.sleep(0.5)
     serveur.terminate()
     raise SystemExit(f"gunicorn n'a pas démarré : voir {dossier / 'gunicorn.log'}")
+
+
+def temps_cpu(pid: int) -> float:
+    """CPU seconds used by gunicorn: the master, its live workers and those it has reaped."""
+    tic = os.sysconf("SC_CLK_TCK")
+
+    def champs(p: int) -> list[str]:
+        texte = Path(f"/proc/{p}/stat").read_text()
+        return texte[texte.rindex(")") + 2 :].split()
+
+    maitre = champs(pid)
+    total = sum(int(x) for x in maitre[11:15])  # utime, stime, cutime, cstime
+    for enfant in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            total += sum(int(x) for x in champs(int(enfant))[11:13])
+        except FileNotFoundError:
+            pass
+    return total / tic
+
+
+def machine_occupee() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    valeurs = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    inactif = valeurs[3] + valeurs[4]
+    tic = os.sysconf("SC_CLK_TCK")
+    return (sum(valeurs) - inactif) / tic, sum(valeurs) / tic
 
 
 def _quantile(valeurs: list[float], q: float) -> float:
@@ -571,6 +599,12 @@ def verifier(environ: dict, debut_iso: str, sauvegardes: list) -> dict:
 
 def afficher(resultats: dict, bilan: dict, contexte: dict) -> None:
     print(f"\n== {contexte['titre']} ==")
+    print(
+        f"{contexte['requetes']} requêtes en {contexte['duree_s']} s ; gunicorn a utilisé "
+        f"{contexte['cpu_gunicorn_s']} s de processeur, soit {contexte['cpu_ms_par_requete']} ms "
+        f"par requête ; machine occupée à {contexte['machine_occupee_pct']} % "
+        "(gunicorn, PostgreSQL, locust et le reste)"
+    )
     for nom, fenetre in resultats.items():
         print(
             f"\n{nom} ({fenetre['duree_s']} s) : {fenetre['requetes']} requêtes, "
@@ -604,6 +638,9 @@ def main() -> None:
     )
     parser.add_argument("--cadence", type=float, default=10, help="users started per second")
     parser.add_argument("--gzip", action="store_true", help="pages compressed by Django")
+    parser.add_argument(
+        "--reprendre", action="store_true", help="reuse the database of the previous run"
+    )
     parser.add_argument("--sortie", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     phases = [tuple(map(int, p.split(":"))) for p in args.phases]
@@ -614,7 +651,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="charge-") as dossier:
         dossier = Path(dossier)
         print(f"Base {args.base} : démo et {comptes} comptes…", flush=True)
-        donnees, environ = preparer(args.base, comptes)
+        donnees, environ = preparer(args.base, comptes, reprendre=args.reprendre)
         (dossier / "donnees.json").write_text(json.dumps(donnees), encoding="utf-8")
         print(
             f"gunicorn : {args.workers} processus × {args.threads} fil(s) ; "
@@ -627,6 +664,7 @@ def main() -> None:
         try:
             debut_iso = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 1))
             debut = time.time()
+            cpu_avant, machine_avant = temps_cpu(serveur.pid), machine_occupee()
             duree = sum(d for _, d in phases)
             subprocess.run(
                 [str(Path(PYTHON).parent / "locust"), "-f", __file__, "--headless"]
@@ -645,6 +683,9 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=(dossier / "locust.log").open("w"),
             )
+            cpu = temps_cpu(serveur.pid) - cpu_avant
+            occupee, totale = (a - b for a, b in zip(machine_occupee(), machine_avant, strict=True))
+            ecoule = time.time() - debut
         finally:
             serveur.send_signal(signal.SIGTERM)
             serveur.wait(timeout=60)
@@ -661,6 +702,11 @@ def main() -> None:
             "workers": args.workers,
             "threads": args.threads,
             "gzip": args.gzip,
+            "requetes": len(journal["requetes"]),
+            "cpu_gunicorn_s": round(cpu, 1),
+            "cpu_ms_par_requete": round(cpu * 1000 / max(1, len(journal["requetes"])), 1),
+            "machine_occupee_pct": round(100 * occupee / totale, 1),
+            "duree_s": round(ecoule),
             "hasher": donnees["hasher"],
         }
         afficher(resultats, bilan, contexte)
