@@ -89,8 +89,8 @@ def _executer(commande: list[str], alias: str) -> None:
 
 
 def sauvegarder(chemin: Path, alias: str = "default") -> Path:
-    """Write a backup of the whole database to ``chemin`` (written aside, then renamed: a
-    failed backup leaves no half file under the final name)."""
+    """Write a backup of the whole database to ``chemin``, readable by its owner only
+    (written aside, then renamed: a failed backup leaves no half file under the final name)."""
     vendor = moteur(alias)
     chemin = Path(chemin)
     if chemin.exists():
@@ -99,6 +99,8 @@ def sauvegarder(chemin: Path, alias: str = "default") -> Path:
         raise ErreurSauvegarde(f"Le dossier « {chemin.parent} » n'existe pas.")
     provisoire = chemin.with_name(f".{chemin.name}.en-cours")
     try:
+        # Readable by its owner only: the file holds every account's password hash.
+        os.close(os.open(provisoire, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if vendor == "postgresql":
             _executer([_programme("pg_dump"), "--format=custom", f"--file={provisoire}"], alias)
         else:

@@ -38,6 +38,7 @@ def test_a_backup_restores_the_whole_plan_as_it_was(settings, tmp_path):
     extension = ".dump" if connection.vendor == "postgresql" else ".sqlite3"
     assert fichier.name.startswith("projet_social-") and fichier.suffix == extension
     assert f"sauvegardée dans « {fichier} »" in message
+    assert fichier.stat().st_mode & 0o777 == 0o600  # password hashes inside
 
     # After the backup: a fiche renamed (with its history row), a partner taken off another.
     renommee = Action.objects.order_by("pk").first()
