@@ -277,3 +277,35 @@ def test_systemd_unit_is_valid_and_hardened(tmp_path):
     )
     assert resultat.returncode == 0, resultat.stderr
     assert resultat.stderr.strip() == "", resultat.stderr
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def _gunicorn(**variables: str) -> dict:
+    code = (
+        "import json, runpy; c = runpy.run_path('deploy/gunicorn.conf.py'); "
+        "print(json.dumps({k: v for k, v in c.items() if not k.startswith('_') "
+        "and isinstance(v, (int, str, bool))}))"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    environ.update(variables)
+    resultat = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    return json.loads(resultat.stdout)
+
+
+def test_gunicorn_settings_cover_the_longest_pdf_and_follow_the_environment():
+    defaut = _gunicorn()
+    assert defaut["timeout"] == 300  # the catalogue of 400 fiches; nginx waits as long
+    assert defaut["bind"] == "127.0.0.1:8000"
+    assert defaut["worker_class"] == "sync" and defaut["threads"] == 1
+    assert defaut["workers"] >= 2
+    assert defaut["control_socket_disable"] is True
+    assert defaut["accesslog"] == "-" and defaut["errorlog"] == "-"  # to journald
+
+    regle = _gunicorn(GUNICORN_WORKERS="3", GUNICORN_THREADS="4", GUNICORN_BIND="127.0.0.1:9000")
+    assert (regle["workers"], regle["threads"], regle["worker_class"]) == (3, 4, "gthread")
+    assert regle["bind"] == "127.0.0.1:9000"
