@@ -11,8 +11,9 @@ What it does, on this machine only (loopback), bounded in time:
    WhiteNoise after collectstatic), with --workers/--threads;
 3. locust, headless, with this file as its locustfile: 2 agents for 3 élus log in (page, then
    form), then browse (dashboard, plan, list, fiche, review), download PDFs (fiche, review
-   dossier, catalogue now and then), and agents edit fiches and evaluations as a browser does
-   (GET the form, POST back every field, hidden version included, with one field changed);
+   dossier; the catalogue of every fiche once, by one élu in ten), and agents edit fiches and
+   evaluations as a browser does (GET the form, POST back every field, hidden version
+   included, with one field changed);
    phases of N users for S seconds (default 50 for 120 s, then 100 for 60 s);
 4. a report: requests per second and median / p95 / p99 per page, separately for each log-in
    burst (from a phase's start to its last log-in) and for the steady state after it; errors;
@@ -259,6 +260,17 @@ if __name__ != "__main__":
         weight = 3
         genre = "elu"
 
+        def on_start(self) -> None:
+            super().on_start()
+            self.catalogue = self.numero % 10 == 0  # preparing a meeting: the whole plan
+
+        @task(3)
+        def catalogue_pdf(self) -> None:
+            if not self.catalogue:
+                return self.fiche()
+            self.catalogue = False
+            self.client.get("/actions/catalogue.pdf", name="catalogue des fiches (PDF)")
+
         @task(1)
         def dossier_pdf(self) -> None:
             self.client.get(
@@ -284,6 +296,7 @@ if __name__ != "__main__":
             remplacer(form, champ, f"{ancien} {marque}".strip())
             if completer:
                 completer(form)
+            time.sleep(random.uniform(3, 10))  # typing: a colleague may save meanwhile
             with self.client.post(
                 form["action"] or url,
                 data=form["champs"],
@@ -639,6 +652,9 @@ def main() -> None:
     parser.add_argument("--cadence", type=float, default=10, help="users started per second")
     parser.add_argument("--gzip", action="store_true", help="pages compressed by Django")
     parser.add_argument(
+        "--fiches", type=int, help="only the first N fiches (few: more edits collide)"
+    )
+    parser.add_argument(
         "--reprendre", action="store_true", help="reuse the database of the previous run"
     )
     parser.add_argument("--sortie", type=Path, help="write the figures as JSON here")
@@ -652,6 +668,8 @@ def main() -> None:
         dossier = Path(dossier)
         print(f"Base {args.base} : démo et {comptes} comptes…", flush=True)
         donnees, environ = preparer(args.base, comptes, reprendre=args.reprendre)
+        if args.fiches:
+            donnees["actions"] = sorted(donnees["actions"])[: args.fiches]
         (dossier / "donnees.json").write_text(json.dumps(donnees), encoding="utf-8")
         print(
             f"gunicorn : {args.workers} processus × {args.threads} fil(s) ; "
