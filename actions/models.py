@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.utils import timezone
@@ -17,6 +18,8 @@ from actions.enums import (
     TypeIndicateur,
     TypePartenaire,
 )
+from projet_social.champs import texte_libre
+from projet_social.search import cle_de_nom
 from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
 
@@ -36,6 +39,9 @@ class PublicCible(models.Model):
 
 class Partenaire(VersionedModel):
     nom = models.CharField("nom", max_length=200, unique=True)
+    # The name as names are compared (cle_de_nom: no case, accents nor hyphens), unique: two
+    # partners cannot be "CAF du Finistère" and "CAF DU FINISTERE", even saved at once.
+    nom_normalise = models.CharField(max_length=200, unique=True, editable=False)
     type = models.CharField(
         "type", max_length=30, choices=TypePartenaire.choices, default=TypePartenaire.AUTRE
     )
@@ -53,6 +59,29 @@ class Partenaire(VersionedModel):
 
     def __str__(self) -> str:
         return self.nom
+
+    def save(self, *args, **kwargs) -> None:
+        self.nom_normalise = cle_de_nom(self.nom)
+        if kwargs.get("update_fields") is not None and "nom" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "nom_normalise"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        homonyme = (
+            Partenaire.objects.exclude(pk=self.pk)
+            .filter(nom_normalise=cle_de_nom(self.nom))
+            .exclude(nom=self.nom)  # the same name exactly: the unique check says it
+            .first()
+        )
+        if homonyme is not None:
+            raise ValidationError(
+                {
+                    "nom": f"Le partenaire « {homonyme.nom} » existe déjà (les majuscules, les "
+                    "accents et les tirets ne comptent pas) : choisissez-le, ou donnez un autre "
+                    "nom."
+                }
+            )
 
 
 def q_en_retard(aujourdhui: datetime.date | None = None) -> Q:
@@ -186,11 +215,11 @@ class Action(VersionedModel):
     )
     numero = models.PositiveSmallIntegerField("numéro", help_text="Numéro dans l'objectif.")
     intitule = models.CharField("intitulé", max_length=250)
-    constat = models.TextField(
+    constat = texte_libre(
         "constat et contexte", blank=True, help_text="Ce que l'ABS ou le terrain a montré."
     )
-    objectifs_action = models.TextField("objectifs de l'action", blank=True)
-    description = models.TextField("description", blank=True)
+    objectifs_action = texte_libre("objectifs de l'action", blank=True)
+    description = texte_libre("description", blank=True)
     publics = models.ManyToManyField(
         PublicCible, blank=True, related_name="actions", verbose_name="publics cibles"
     )
@@ -229,17 +258,17 @@ class Action(VersionedModel):
         related_name="actions",
         verbose_name="partenaires",
     )
-    moyens_humains = models.TextField("moyens humains", blank=True)
-    moyens_materiels = models.TextField("moyens matériels", blank=True)
+    moyens_humains = texte_libre("moyens humains", blank=True)
+    moyens_materiels = texte_libre("moyens matériels", blank=True)
     date_debut = models.DateField("date de début", null=True, blank=True)
     echeance = models.DateField("échéance", null=True, blank=True)
-    communication_supports = models.TextField("supports de communication", blank=True)
-    communication_messages = models.TextField("messages clés", blank=True)
-    partenariat_reseau = models.TextField("volet partenariat et travail en réseau", blank=True)
+    communication_supports = texte_libre("supports de communication", blank=True)
+    communication_messages = texte_libre("messages clés", blank=True)
+    partenariat_reseau = texte_libre("volet partenariat et travail en réseau", blank=True)
     statut = models.CharField(
         "statut", max_length=20, choices=StatutAction.choices, default=StatutAction.A_LANCER
     )
-    motif_abandon = models.TextField("motif de l'abandon", blank=True)
+    motif_abandon = texte_libre("motif de l'abandon", blank=True)
     priorite = models.CharField(
         "priorité", max_length=10, choices=Priorite.choices, default=Priorite.MOYENNE
     )
@@ -479,7 +508,7 @@ class Indicateur(models.Model):
         default=SensIndicateur.HAUSSE,
         help_text="« Plus bas = mieux » pour un délai d'attente ou un nombre d'impayés.",
     )
-    mode_calcul = models.TextField("mode de calcul et source", blank=True)
+    mode_calcul = texte_libre("mode de calcul et source", blank=True)
 
     history = HistoricalRecords(verbose_name="historique des indicateurs d'une action")
 

@@ -20,6 +20,16 @@ def role_le_plus_fort(*roles: str) -> str:
     return min(roles, key=ORDRE_ROLES.index)
 
 
+class PartenaireDisparu(Exception):
+    """A partner of a merge no longer exists (merged into another one, or deleted, meanwhile)."""
+
+    def __init__(self, partenaire: Partenaire) -> None:
+        super().__init__(
+            f"Le partenaire « {partenaire.nom} » n'existe plus : il vient d'être fusionné ou "
+            "supprimé par ailleurs. Rien n'a été fait ; vérifiez l'annuaire."
+        )
+
+
 def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
     """Move every row of ``doublon`` to ``garde``, then delete ``doublon``, in one transaction.
 
@@ -31,6 +41,10 @@ def fusionner_partenaires(doublon: Partenaire, garde: Partenaire) -> None:
     with transaction.atomic():
         # Lock both rows (PostgreSQL) and read them again: a colleague may have edited them.
         verrous = Partenaire.objects.select_for_update().in_bulk([doublon.pk, garde.pk])
+        if doublon.pk not in verrous or garde.pk not in verrous:
+            # Merged (or deleted) meanwhile: two crossed merges, A into B and B into A.
+            disparu = doublon if doublon.pk not in verrous else garde
+            raise PartenaireDisparu(disparu)
         doublon, garde = verrous[doublon.pk], verrous[garde.pk]
         participations_garde = {p.action_id: p for p in garde.participations.all()}
         for participation in doublon.participations.all():

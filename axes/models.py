@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from axes.enums import StatutProjet
+from projet_social.champs import texte_libre
 from projet_social.versioning import VersionedModel
 
 couleur_validator = RegexValidator(
@@ -36,7 +37,7 @@ class ProjetSocial(models.Model):
         "statut", max_length=20, choices=StatutProjet.choices, default=StatutProjet.EN_PREPARATION
     )
     date_adoption = models.DateField("date d'adoption", null=True, blank=True)
-    synthese_abs = models.TextField("synthèse de l'analyse des besoins sociaux (ABS)", blank=True)
+    synthese_abs = texte_libre("synthèse de l'analyse des besoins sociaux (ABS)", blank=True)
     est_demo = models.BooleanField(
         "données de démonstration",
         default=False,
@@ -84,7 +85,7 @@ class Axe(VersionedModel):
     )
     numero = models.PositiveSmallIntegerField("numéro")
     intitule = models.CharField("intitulé", max_length=200)
-    description = models.TextField("description", blank=True)
+    description = texte_libre("description", blank=True)
     couleur = models.CharField(
         "couleur",
         max_length=7,
@@ -131,7 +132,7 @@ class Objectif(VersionedModel):
     )
     numero = models.PositiveSmallIntegerField("numéro", help_text="Numéro dans l'axe.")
     intitule = models.CharField("intitulé", max_length=250)
-    description = models.TextField("description", blank=True)
+    description = texte_libre("description", blank=True)
 
     objects = ObjectifQuerySet.as_manager()
 
@@ -202,7 +203,7 @@ class BesoinSocial(models.Model):
         verbose_name="projet social",
     )
     thematique = models.CharField("thématique", max_length=120)
-    constat = models.TextField("constat")
+    constat = texte_libre("constat")
     chiffre_cle = models.CharField("chiffre clé", max_length=200, blank=True)
     source = models.CharField("source", max_length=250, blank=True)
 

@@ -13,6 +13,7 @@ from actions.enums import SensIndicateur, StatutAction, TypeIndicateur
 from actions.models import Action, Partenaire, atteinte
 from axes.models import Axe, BesoinSocial
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
+from projet_social.champs import texte_libre
 from projet_social.search import cle_de_tri
 from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
@@ -127,8 +128,8 @@ class Campagne(VersionedModel):
     statut = models.CharField(
         "statut", max_length=10, choices=StatutCampagne.choices, default=StatutCampagne.OUVERTE
     )
-    synthese = models.TextField("synthèse", blank=True)
-    decisions = models.TextField("décisions de la réunion partenariale", blank=True)
+    synthese = texte_libre("synthèse", blank=True)
+    decisions = texte_libre("décisions de la réunion partenariale", blank=True)
     closed_at = models.DateTimeField("close le", null=True, blank=True, editable=False)
     # Written when it closes: the ABS needs and the codes of the actions answering them, as
     # they were ([{"thematique", "constat", "chiffre_cle", "source", "actions": ["1.2.3"]}]).
@@ -606,10 +607,10 @@ class Evaluation(VersionedModel):
     appreciation = models.CharField(
         "appréciation", max_length=30, choices=Appreciation.choices, blank=True
     )
-    realise = models.TextField("réalisé dans l'année", blank=True)
-    points_forts = models.TextField("points forts", blank=True)
-    difficultes = models.TextField("difficultés", blank=True)
-    reajustements = models.TextField("réajustements proposés", blank=True)
+    realise = texte_libre("réalisé dans l'année", blank=True)
+    points_forts = texte_libre("points forts", blank=True)
+    difficultes = texte_libre("difficultés", blank=True)
+    reajustements = texte_libre("réajustements proposés", blank=True)
     nouvelle_echeance = models.DateField("nouvelle échéance", null=True, blank=True)
     auteur = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -642,7 +643,7 @@ class Evaluation(VersionedModel):
         "statut de la fiche à la clôture", max_length=20, choices=StatutAction.choices, blank=True
     )
     echeance_fiche = models.DateField("échéance de la fiche à la clôture", null=True, blank=True)
-    motif_abandon_fiche = models.TextField("motif d'abandon à la clôture", blank=True)
+    motif_abandon_fiche = texte_libre("motif d'abandon à la clôture", blank=True)
     statut_bilan = models.CharField(
         "statut compté au bilan", max_length=20, choices=StatutAction.choices, blank=True
     )
@@ -791,7 +792,7 @@ class Mesure(models.Model):
     valeur_realisee = models.DecimalField(
         "valeur réalisée", max_digits=12, decimal_places=2, null=True, blank=True
     )
-    commentaire = models.TextField("commentaire", blank=True)
+    commentaire = texte_libre("commentaire", blank=True)
 
     # The indicator as it was when the review closed (empty while it is open).
     indicateur_libelle = models.CharField("indicateur à la clôture", max_length=250, blank=True)
@@ -927,7 +928,7 @@ class Reunion(VersionedModel):
         related_name="reunions",
         verbose_name="partenaires présents",
     )
-    compte_rendu = models.TextField("compte rendu", blank=True)
+    compte_rendu = texte_libre("compte rendu", blank=True)
     # Written when its review closes: the partners and axes as they were then.
     partenaires_cloture = models.JSONField(
         "partenaires présents, à la clôture du bilan", default=list, blank=True, editable=False

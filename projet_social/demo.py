@@ -194,6 +194,7 @@ class _Chargeur:
                 self._save(obj, date, par)
                 if not rang:
                     self._sync_relations(obj, relations, date, par, nouveau=True)
+            self._dater(obj, dates)
             self.crees += 1
             return obj, True
         differents = {champ: v for champ, v in valeurs.items() if getattr(obj, champ) != v}
@@ -207,6 +208,22 @@ class _Chargeur:
             self.modifies += 1
         self._sync_relations(obj, relations, None, par, nouveau=False)
         return obj, False
+
+    def _dater(self, obj: models.Model, dates: list[datetime.datetime | None]) -> None:
+        """Give a new row's ``created_at``/``updated_at`` (auto_now: the loading's time) the
+        dates its history has, so that a review closed in 2025 does not show an evaluation
+        « saisie le » the day the demo was loaded."""
+        connues = [date for date in dates if date is not None]
+        champs = {f.name for f in obj._meta.concrete_fields}
+        valeurs = {}
+        if connues and "created_at" in champs:
+            valeurs["created_at"] = connues[0]
+        if connues and "updated_at" in champs:
+            valeurs["updated_at"] = connues[-1]
+        if valeurs:
+            type(obj)._base_manager.filter(pk=obj.pk).update(**valeurs)
+            for champ, valeur in valeurs.items():
+                setattr(obj, champ, valeur)
 
     @contextmanager
     def _signe(self, obj: models.Model, date: datetime.datetime | None, par) -> Iterator[None]:
@@ -274,9 +291,32 @@ class _Chargeur:
             and not campagne.evaluations.filter(numero_axe__isnull=False).exists()
         ]
         if a_figer:
+            saisies = dict(
+                Evaluation.objects.filter(campagne__in=a_figer).values_list("pk", "updated_at")
+            )
             figer_depuis_l_historique(django_apps, campagnes=a_figer)
             figer_les_besoins(django_apps, campagnes=a_figer)
+            for campagne in self.campagnes.values():
+                if campagne.pk in a_figer:
+                    self._dater_la_cloture(campagne, saisies)
         return projet
+
+    def _dater_la_cloture(self, campagne: Campagne, saisies: dict[int, datetime.datetime]) -> None:
+        """Writing the snapshot saved the review's rows, and their history, at the time of
+        loading. As the app's closing does: an evaluation keeps the date it was typed
+        (``saisies``, by pk), a row the closing created and every record written then are
+        dated ``closed_at``."""
+        cloture = campagne.closed_at
+        evaluations = Evaluation.objects.filter(campagne=campagne)
+        for pk, saisie_le in saisies.items():
+            evaluations.filter(pk=pk).update(updated_at=saisie_le)
+        evaluations.exclude(pk__in=saisies).update(created_at=cloture, updated_at=cloture)
+        for historique in (
+            Evaluation.history.filter(campagne_id=campagne.pk),
+            Mesure.history.filter(evaluation_id__in=evaluations.values("pk")),
+            Reunion.history.filter(campagne_id=campagne.pk),
+        ):
+            historique.filter(history_date__gt=cloture).update(history_date=cloture)
 
     def charger_comptes(self) -> None:
         for compte in COMPTES_DEMO:

@@ -7,6 +7,7 @@ ProjetSocialConfig.ready). On PostgreSQL, French full-text search (stemming: "at
 "atelier") also matches.
 """
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -23,6 +24,12 @@ def sans_accent(texte: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFKD", texte.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def cle_de_nom(texte: str | None) -> str:
+    """What names and choices are compared on: lower case, no accents, hyphens, underscores,
+    apostrophes and runs of spaces read as one space ("Saint-Renan" = "saint renan")."""
+    return " ".join(re.sub(r"[-_'’\s]+", " ", sans_accent(texte or "")).split())
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:

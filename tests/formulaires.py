@@ -111,6 +111,9 @@ def donnees_du_formulaire(response) -> dict:
         for nom in gestion.fields:
             data[gestion.add_prefix(nom)] = gestion[nom].value()
         formulaires.extend(formset.forms)
+        if hasattr(formset, "empty_form"):
+            # The template row « Ajouter » copies (see avec_les_lignes_ajoutees).
+            formulaires.append(formset.empty_form)
     for formulaire in formulaires:
         for champ in formulaire:
             valeur = champ.value()
@@ -126,3 +129,30 @@ def donnees_du_formulaire(response) -> dict:
             else:
                 data[champ.html_name] = str(valeur)
     return data
+
+
+def avec_les_lignes_ajoutees(data: dict) -> dict:
+    """``data`` as a browser sends it after « Ajouter » was pressed for each new row a test
+    filled in (``etapes-3-libelle`` with 3 rows rendered): each formset's TOTAL_FORMS counts
+    up to the highest row index typed. The forms render no empty row (extra=0)."""
+    data = dict(data)
+    plus_hauts: dict[str, int] = {}
+    modeles: dict[str, dict[str, object]] = {}
+    for nom in data:
+        morceaux = nom.split("-")
+        if len(morceaux) == 3 and morceaux[1].isdigit():
+            prefixe, index = morceaux[0], int(morceaux[1])
+            plus_hauts[prefixe] = max(plus_hauts.get(prefixe, -1), index)
+        elif len(morceaux) == 3 and morceaux[1] == "__prefix__":
+            modeles.setdefault(morceaux[0], {})[morceaux[2]] = data[nom]
+    for prefixe, index in plus_hauts.items():
+        cle = f"{prefixe}-TOTAL_FORMS"
+        if cle not in data:
+            continue
+        rendues = int(data[cle] or 0)
+        for nouvelle in range(rendues, index + 1):
+            # A copied row starts with the template's values (a select's first choice…).
+            for champ, valeur in modeles.get(prefixe, {}).items():
+                data.setdefault(f"{prefixe}-{nouvelle}-{champ}", valeur)
+        data[cle] = str(max(rendues, index + 1))
+    return {nom: valeur for nom, valeur in data.items() if "-__prefix__-" not in nom}

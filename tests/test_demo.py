@@ -18,7 +18,7 @@ from actions.historique import Historique
 from actions.models import Action
 from axes.models import Axe, Objectif, ProjetSocial
 from evaluations.enums import StatutCampagne, TypeReunion
-from evaluations.models import Campagne, Evaluation, Reunion
+from evaluations.models import Campagne, Evaluation, Mesure, Reunion
 from evaluations.services import lignes_du_bilan
 from projet_social import roles
 from projet_social.demo import MOT_DE_PASSE_DEMO
@@ -167,6 +167,47 @@ def test_deux_campagnes_2024_close_et_2025_ouverte(demo):
     mesures = sum(len(e.mesures.all()) for e in evaluations)
     indicateurs = sum(len(e.action.indicateurs.all()) for e in evaluations)
     assert mesures >= 0.8 * indicateurs
+
+
+def test_les_dates_des_evaluations_sont_dans_la_periode_de_leur_bilan(demo, client):
+    """A review closed on 14/02/2025 does not show an evaluation « saisie le » the day the
+    demo was loaded: its rows and their history are dated between its opening and its
+    closing; the open review's, between its opening and now."""
+    maintenant = timezone.now()
+    for campagne in Campagne.objects.filter(projet=demo):
+        ouverture = campagne.history.earliest("history_date").history_date
+        fin = campagne.closed_at or maintenant
+        evaluations = Evaluation.objects.filter(campagne=campagne)
+        assert evaluations.exists()
+        for evaluation in evaluations:
+            assert ouverture <= evaluation.created_at <= evaluation.updated_at <= fin, evaluation
+        historiques = [
+            *Evaluation.history.filter(campagne_id=campagne.pk),
+            *Mesure.history.filter(evaluation_id__in=evaluations.values("pk")),
+            *Reunion.history.filter(campagne_id=campagne.pk),
+        ]
+        assert historiques
+        for entree in historiques:
+            assert ouverture <= entree.history_date <= fin, entree
+        if campagne.est_close:
+            # Loaded long after the closing: nothing carries the day of the loading.
+            assert max(e.history_date for e in historiques) < maintenant - datetime.timedelta(
+                days=30
+            )
+
+    # What the page of a closed evaluation says.
+    close = Campagne.objects.get(projet=demo, statut=StatutCampagne.CLOSE)
+    evaluation = close.evaluations.saisies().select_related("action").first()
+    client.force_login(get_user_model().objects.get(username="elu"))
+    page = client.get(
+        reverse(
+            "evaluations:evaluer",
+            kwargs={"campagne_pk": close.pk, "action_pk": evaluation.action_id},
+        )
+    )
+    saisie = timezone.localtime(evaluation.updated_at)
+    assert f"le {saisie:%d/%m/%Y à %H:%M}" in page.content.decode()
+    assert saisie <= close.closed_at
 
 
 def test_les_statuts_sont_varies_et_des_actions_sont_en_retard(demo):

@@ -19,12 +19,10 @@ from actions.models import (
     PublicCible,
 )
 from axes.models import BesoinSocial, Objectif, ProjetSocial
+from projet_social.search import cle_de_nom
 from projet_social.utilisateurs import comptes_elus, nom_affiche
 from projet_social.versioning import VersionedForm
 from projet_social.widgets import NombreInput
-
-# Extra empty rows shown under each formset, so an agent can add rows without JavaScript.
-LIGNES_VIDES = 2
 
 
 def champ_date() -> forms.DateInput:
@@ -101,8 +99,8 @@ class ActionForm(VersionedForm):
             "motif_abandon": zone_de_texte(2),
             "date_debut": champ_date(),
             "echeance": champ_date(),
-            "publics": forms.CheckboxSelectMultiple,
-            "besoins": forms.CheckboxSelectMultiple,
+            "publics": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            "besoins": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         }
         labels = {
             "elu_referent_compte": "Élu référent : compte",
@@ -152,6 +150,12 @@ class ActionForm(VersionedForm):
             and not cleaned_data.get("motif_abandon", "").strip()
         ):
             self.add_error("motif_abandon", "Indiquez le motif de l'abandon.")
+        debut, echeance = cleaned_data.get("date_debut"), cleaned_data.get("echeance")
+        if debut is not None and echeance is not None and debut > echeance:
+            # The model's constraint says it too, but on no field: here the error summary
+            # links to the échéance (and the constraint, on an excluded field, is not checked
+            # twice).
+            self.add_error("echeance", _contrainte("actions_action_debut_avant_echeance"))
         return cleaned_data
 
 
@@ -229,7 +233,7 @@ class ParticipationForm(forms.ModelForm):
                 "partenaire.",
             )
         elif nom:
-            existant = Partenaire.objects.filter(nom__iexact=nom).first()
+            existant = Partenaire.objects.filter(nom_normalise=cle_de_nom(nom)).first()
             if existant is not None:
                 cleaned_data["partenaire"] = existant  # already in the directory: reuse it
             else:
@@ -294,6 +298,12 @@ class LigneBudgetForm(forms.ModelForm):
             self.fields[nom].widget.attrs["min"] = "0"
 
 
+def _contrainte(nom: str) -> str:
+    """The message of the Action's constraint ``nom``: one wording for both checks."""
+    contrainte = next(c for c in Action._meta.constraints if c.name == nom)
+    return str(contrainte.violation_error_message)
+
+
 def _positif(message: str):
     def valider(valeur) -> None:
         if valeur is not None and valeur < 0:
@@ -317,6 +327,8 @@ class LignesDeFicheFormSet(BaseInlineFormSet):
     champs_partages: tuple[str, ...] = ()
     titre = ""
     libelle_ligne = ""
+    libelle_ajout = ""  # the « Ajouter » button
+    libelle_vide = ""  # said in place of the table when there is no row
 
     def __init__(self, *args, queryset=None, **kwargs) -> None:
         self._choix_partages: dict[str, list] = {}
@@ -347,6 +359,8 @@ class BaseParticipationFormSet(LignesDeFicheFormSet):
     champs_partages = ("partenaire",)
     titre = "Partenaires"
     libelle_ligne = "Partenaire"
+    libelle_ajout = "Ajouter un partenaire"
+    libelle_vide = "Aucun partenaire pour l'instant."
 
     def lignes(self):
         return ActionPartenaire.objects.select_related("partenaire").order_by(
@@ -377,11 +391,15 @@ class BaseParticipationFormSet(LignesDeFicheFormSet):
 class BaseIndicateurFormSet(LignesDeFicheFormSet):
     titre = "Indicateurs"
     libelle_ligne = "Indicateur"
+    libelle_ajout = "Ajouter un indicateur"
+    libelle_vide = "Aucun indicateur pour l'instant."
 
 
 class BaseEtapeFormSet(LignesDeFicheFormSet):
     titre = "Étapes"
     libelle_ligne = "Étape"
+    libelle_ajout = "Ajouter une étape"
+    libelle_vide = "Aucune étape pour l'instant."
 
     def lignes(self):
         return Etape.objects.order_by("ordre", "echeance", "pk")
@@ -391,15 +409,16 @@ class BaseLigneBudgetFormSet(LignesDeFicheFormSet):
     champs_partages = ("financeur",)
     titre = "Budget"
     libelle_ligne = "Ligne de budget"
+    libelle_ajout = "Ajouter une ligne de budget"
+    libelle_vide = "Aucune ligne de budget pour l'instant."
 
     def lignes(self):
         return LigneBudget.objects.order_by("annee", "nature", "pk")
 
 
 def _formset(model, form, base):
-    return inlineformset_factory(
-        Action, model, form=form, formset=base, extra=LIGNES_VIDES, can_delete=True
-    )
+    """No empty row: the « Ajouter » button of each table adds one (see _fiche_formset.html)."""
+    return inlineformset_factory(Action, model, form=form, formset=base, extra=0, can_delete=True)
 
 
 ParticipationFormSet = _formset(ActionPartenaire, ParticipationForm, BaseParticipationFormSet)

@@ -43,24 +43,6 @@ class PartenaireForm(VersionedForm):
         error_messages = {"nom": {"unique": NOM_DEJA_PRIS}}
         widgets = {"telephone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
-    def clean_nom(self) -> str:
-        """Refuse "caf du finistère" when "CAF du Finistère" exists: one row per partner."""
-        nom = self.cleaned_data["nom"]
-        homonyme = (
-            Partenaire.objects.filter(nom__iexact=nom)
-            .exclude(nom=nom)
-            .exclude(pk=self.instance.pk)
-            .first()
-        )
-        if homonyme is not None:
-            raise forms.ValidationError(
-                "Un partenaire porte déjà ce nom, avec d'autres majuscules : « %(nom)s ». "
-                "Reprenez ce nom ou fusionnez les doublons.",
-                code="unique",
-                params={"nom": homonyme.nom},
-            )
-        return nom
-
 
 class FusionPartenaireForm(forms.Form):
     """Which partner absorbs the duplicate (the duplicate is the one in the URL)."""

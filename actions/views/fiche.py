@@ -4,8 +4,10 @@ its rows (optimistic locking: no lost update), moving, abandoning and deleting i
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from actions.forms.fiche import (
@@ -105,7 +107,19 @@ def _enregistrer(request: HttpRequest, form, formsets, version: int, apres=None)
     return action
 
 
-def _rendre_formulaire(request, action, form, formsets, *, conflit=None, status=200):
+# The sections of the form, in its order: (anchor, label) of its menu.
+SECTIONS = (
+    ("identification", "Identification"),
+    ("constat", "Constat et objectifs"),
+    ("partenaires", "Publics et partenaires"),
+    ("budget", "Moyens et budget"),
+    ("calendrier", "Calendrier et étapes"),
+    ("indicateurs", "Indicateurs"),
+    ("communication", "Communication et réseau"),
+)
+
+
+def _rendre_formulaire(request, action, form, formsets, *, conflit=None, status=200, valider=True):
     creation = action._state.adding
     return render(
         request,
@@ -114,13 +128,57 @@ def _rendre_formulaire(request, action, form, formsets, *, conflit=None, status=
             "action": action,
             "form": form,
             "formsets": dict(zip([prefixe for prefixe, _ in FORMSETS], formsets, strict=True)),
+            # The error summary lists them in the order of the page.
+            "formsets_en_ordre": [formsets[i] for i in (0, 1, 2, 3)],
+            "sections": SECTIONS,
             "creation": creation,
             "titre": "Nouvelle fiche action" if creation else f"Modifier la fiche {action.code}",
+            "url_annuler": reverse(
+                "actions:liste" if creation else "actions:detail",
+                args=[] if creation else [action.pk],
+            ),
             "conflit": conflit,
-            "erreurs": form.is_bound and not _valides(form, formsets),
+            "erreurs": valider and form.is_bound and not _valides(form, formsets),
         },
         status=status,
     )
+
+
+def _ligne_ajoutee(request, action, projet, aide_objectif: str = "") -> HttpResponse | None:
+    """« Ajouter » without JavaScript submits the form (``ajouter_ligne=<prefix>``): show it
+    again with the input kept and one more row in that table, focused; nothing is saved or
+    validated (no error shown for a form still being typed). None for an ordinary POST."""
+    prefixe = request.POST.get("ajouter_ligne", "")
+    if prefixe not in {p for p, _ in FORMSETS}:
+        return None
+    donnees = request.POST.copy()
+    cle = f"{prefixe}-TOTAL_FORMS"
+    donnees[cle] = str(int(donnees.get(cle) or 0) + 1) if donnees.get(cle, "").isdigit() else "1"
+    form, formsets = _formulaires(
+        request, action, projet, data=donnees, aide_objectif=aide_objectif
+    )
+    _sans_erreurs(form)
+    for formset in formsets:
+        formset._non_form_errors = formset.error_class()
+        formset._errors = []
+        for ligne in formset.forms:
+            _sans_erreurs(ligne)
+        if formset.prefix == prefixe and formset.forms:
+            nouvelle = formset.forms[-1]
+            # It starts as the row « Ajouter » copies with JavaScript: its initial values.
+            for nom, champ in nouvelle.fields.items():
+                valeur = nouvelle.get_initial_for_field(champ, nom)
+                if valeur not in (None, "", False) and nouvelle.add_prefix(nom) not in donnees:
+                    donnees[nouvelle.add_prefix(nom)] = str(valeur)
+            premier = next(iter(nouvelle.visible_fields()), None)
+            if premier is not None:
+                premier.field.widget.attrs["autofocus"] = True
+    return _rendre_formulaire(request, action, form, formsets, valider=False)
+
+
+def _sans_erreurs(form) -> None:
+    """Render a bound form as typed, without validating it."""
+    form._errors = ErrorDict()
 
 
 def _objectif_demande(request: HttpRequest, projet: ProjetSocial) -> Objectif | None:
@@ -144,6 +202,8 @@ def creer_fiche(request: HttpRequest, *, apres=None, aide_objectif: str = "") ->
     projet = get_projet_courant(request)
     action = Action()
     if request.method == "POST":
+        if reponse := _ligne_ajoutee(request, action, projet, aide_objectif):
+            return reponse
         form, formsets = _formulaires(
             request, action, projet, data=request.POST, aide_objectif=aide_objectif
         )
@@ -180,6 +240,8 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         form, formsets = _formulaires(request, action, projet)
         return _rendre_formulaire(request, action, form, formsets)
+    if reponse := _ligne_ajoutee(request, action, projet):
+        return reponse
 
     form, formsets = _formulaires(request, action, projet, data=request.POST)
     if not _valides(form, formsets):

@@ -1,8 +1,9 @@
 """The partners directory, shared by every action: list, detail, create, edit, merge."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,12 @@ from actions.forms.partenaires import (
     RecherchePartenaireForm,
 )
 from actions.models import ActionPartenaire, Partenaire
-from actions.services import CHAMPS_CONTACT, fusionner_partenaires, role_le_plus_fort
+from actions.services import (
+    CHAMPS_CONTACT,
+    PartenaireDisparu,
+    fusionner_partenaires,
+    role_le_plus_fort,
+)
 from projet_social.permissions import exiger, get_projet_courant
 from projet_social.search import cle_de_tri, filtrer_texte
 
@@ -114,13 +120,33 @@ def creer(request: HttpRequest) -> HttpResponse:
     exiger(request.user, "actions.add_partenaire")
     form = PartenaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        partenaire = form.save()
-        messages.success(request, "Partenaire enregistré.")
-        return redirect("actions:partenaire", partenaire.pk)
+        try:
+            with transaction.atomic():
+                partenaire = form.save()
+        except IntegrityError:
+            _deja_enregistre(form)
+        else:
+            messages.success(request, "Partenaire enregistré.")
+            return redirect("actions:partenaire", partenaire.pk)
     return render(
         request,
         "actions/partenaire_form.html",
         {"form": form, "partenaire": None, "titre": "Nouveau partenaire"},
+        status=409 if form.has_error("nom", "course") else 200,
+    )
+
+
+def _deja_enregistre(form: PartenaireForm) -> None:
+    """The form checked the name, then a colleague saved it first (two saves at once): the
+    database refused the second; the user's input is kept, with the reason."""
+    form.add_error(
+        "nom",
+        forms.ValidationError(
+            "Un partenaire de ce nom (aux majuscules, accents ou tirets près) vient d'être "
+            "enregistré par ailleurs : ce partenaire existe déjà, choisissez-le ou donnez un "
+            "autre nom.",
+            code="course",
+        ),
     )
 
 
@@ -132,10 +158,15 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     form = PartenaireForm(request.POST if request.method == "POST" else None, instance=partenaire)
     conflit = None
     if form.is_bound and form.is_valid():
-        conflit = form.enregistrer()
-        if conflit is None:
-            messages.success(request, "Partenaire enregistré.")
-            return redirect("actions:partenaire", partenaire.pk)
+        try:
+            with transaction.atomic():
+                conflit = form.enregistrer()
+        except IntegrityError:
+            _deja_enregistre(form)
+        else:
+            if conflit is None:
+                messages.success(request, "Partenaire enregistré.")
+                return redirect("actions:partenaire", partenaire.pk)
     return render(
         request,
         "actions/partenaire_form.html",
@@ -146,7 +177,7 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
             "titre": f"Modifier « {nom} »",
             "conflit": conflit,
         },
-        status=409 if conflit else 200,
+        status=409 if conflit or form.has_error("nom", "course") else 200,
     )
 
 
@@ -166,7 +197,11 @@ def fusionner(request: HttpRequest, pk: int) -> HttpResponse:
     form = FusionPartenaireForm(donnees, doublon=doublon)
     garde = form.cleaned_data["garder"] if form.is_valid() else None
     if request.method == "POST" and garde is not None:
-        fusionner_partenaires(doublon, garde)
+        try:
+            fusionner_partenaires(doublon, garde)
+        except PartenaireDisparu as disparu:
+            messages.error(request, str(disparu))
+            return redirect("actions:partenaires")
         messages.success(request, f"« {doublon.nom} » a été fusionné dans « {garde.nom} ».")
         return redirect("actions:partenaire", garde.pk)
     return render(

@@ -206,6 +206,10 @@ class BaseMesureFormSet(BaseFormSet):
     def total_form_count(self) -> int:
         return len(self.mesures)
 
+    def libelle_de_ligne(self, form: MesureForm, numero: int) -> str:
+        """How the error summary names a row: by its indicator."""
+        return f"Indicateur « {form.instance.indicateur.libelle} »"
+
     def initial_form_count(self) -> int:
         return len(self.mesures)  # every row is validated, none is an optional extra
 

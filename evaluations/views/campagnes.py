@@ -63,7 +63,12 @@ def liste(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluations/campagnes.html",
-        {"projet": projet, "campagnes": campagnes, "form": form},
+        {
+            "projet": projet,
+            "campagnes": campagnes,
+            "form": form,
+            "en_cours": next((c for c in campagnes if not c.est_close), None),
+        },
     )
 
 
@@ -91,6 +96,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "-history_date", "-history_id"
     )[:HISTORIQUE_MAX]
     peut_modifier = ouverte and user.has_perm("evaluations.change_campagne")
+    sans_evaluation = [
+        ligne for ligne in lignes if ligne.etat == Etat.A_EVALUER and not ligne.evaluation
+    ]
+    a_evaluer = total.comptees - total.evaluees
     return render(
         request,
         "evaluations/campagne.html",
@@ -101,12 +110,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nb_lignes": len(lignes),
             "filtre": filtre,
             "total": total,
-            "a_evaluer": total.comptees - total.evaluees,
+            "a_evaluer": a_evaluer,
+            "compte_rendu": _compte_des_evaluations(
+                campagne, total.evaluees, a_evaluer, len(sans_evaluation)
+            ),
             "axes_bilan": axes_bilan,
             "decisions": decisions(lignes),
-            "sans_evaluation": [
-                ligne for ligne in lignes if ligne.etat == Etat.A_EVALUER and not ligne.evaluation
-            ],
+            "sans_evaluation": sans_evaluation,
             "reunions": reunions,
             "historique": [
                 {
@@ -128,6 +138,27 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _accord(nombre: int, mot: str) -> str:
+    """« 0 évaluée », « 1 évaluée », « 2 évaluées »: in French 0 and 1 take the singular."""
+    return f"{nombre} {mot}{'s' if nombre > 1 else ''}"
+
+
+def _compte_des_evaluations(
+    campagne: Campagne, evaluees: int, a_evaluer: int, non_preparees: int
+) -> str:
+    """The review's count in words: « 10 évaluées, 15 à évaluer, dont 3 non préparées. ».
+    A prepared evaluation is an empty row made when the review opened; the actions created
+    since have none (the page lists them, with the button that prepares them)."""
+    if campagne.est_close:
+        return f"{_accord(evaluees, 'évaluée')}, {_accord(a_evaluer, 'non évaluée')}."
+    phrase = f"{_accord(evaluees, 'évaluée')}, {a_evaluer} à évaluer"
+    if non_preparees and non_preparees == a_evaluer:
+        phrase += ", aucune préparée" if a_evaluer > 1 else ", non préparée"
+    elif non_preparees:
+        phrase += f", dont {_accord(non_preparees, 'non préparée')}"
+    return phrase + "."
 
 
 def _nature(entree) -> str:

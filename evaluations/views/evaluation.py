@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -215,12 +216,10 @@ def _enregistrer(request: HttpRequest, saisie: Saisie, form, formset) -> Evaluat
 
 
 def _donner_le_focus(form, formset, erreurs: bool) -> None:
-    """Focus the first field, or the first invalid one: the agent types at once."""
-    champs = [form["statut"]]
-    if erreurs:
-        tous = [*form.visible_fields()] + [c for f in formset.forms for c in f.visible_fields()]
-        champs = [champ for champ in tous if champ.errors] or champs
-    champs[0].field.widget.attrs["autofocus"] = True
+    """Focus the first field: the agent types at once. A refused form gives the focus to its
+    error summary instead (static/js/formulaire.js), whose links lead to each invalid field."""
+    if not erreurs:
+        form["statut"].field.widget.attrs["autofocus"] = True
 
 
 def _rendre(
@@ -300,14 +299,24 @@ def evaluer(request: HttpRequest, campagne_pk: int, action_pk: int) -> HttpRespo
             entree,
             version_ouverte=version_ouverte if creation else None,
         )
-    messages.success(request, "Évaluation enregistrée.")
+    messages.success(request, _message_enregistree(campagne, action))
     if request.POST.get("apres") != "suivante":
         return redirect("evaluations:evaluer", campagne_pk=campagne.pk, action_pk=action.pk)
     suivante = _prochaine_a_evaluer(campagne, action)
     if suivante is None:
-        messages.success(request, f"Toutes les actions du {campagne} sont évaluées.")
         return redirect("evaluations:campagne", pk=campagne.pk)
     return redirect("evaluations:evaluer", campagne_pk=campagne.pk, action_pk=suivante.pk)
+
+
+def _message_enregistree(campagne: Campagne, action: Action) -> str:
+    """Which evaluation was saved, and how many actions the review still has to evaluate
+    (the review page's « à évaluer », one query)."""
+    restantes = a_evaluer(Action.objects.du_projet(campagne.projet_id), campagne).count()
+    if restantes == 0:
+        reste = f"Toutes les actions du {campagne} sont évaluées."
+    else:
+        reste = f"Il reste {restantes} action{pluralize(restantes)} à évaluer."
+    return f"Évaluation de {action.code} « {action.intitule} » enregistrée. {reste}"
 
 
 def _refuser(

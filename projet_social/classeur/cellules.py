@@ -21,17 +21,16 @@ from projet_social.resources import (
     lire_ooxml,
     neutraliser_formule,
 )
-from projet_social.search import sans_accent
+from projet_social.search import cle_de_nom, sans_accent
 
 
 class CelluleInvalide(ValueError):
     """A cell's value is not what its column expects; the message says what is expected."""
 
 
-def normaliser(texte: str | None) -> str:
-    """What keys and choices are compared on: lower case, no accents, hyphens, underscores,
-    apostrophes and runs of spaces read as one space ("En-cours" -> "en cours")."""
-    return " ".join(re.sub(r"[-_'’\s]+", " ", sans_accent(texte or "")).split())
+# What keys and choices are compared on ("En-cours" -> "en cours"): the rule that makes two
+# partners' names the same name (Partenaire.nom_normalise).
+normaliser = cle_de_nom
 
 
 def texte_lu(valeur: Any) -> str:

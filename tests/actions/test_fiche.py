@@ -30,7 +30,7 @@ from tests.axes.factories import (
 )
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
 from tests.factories_utilisateurs import AdministrateurFactory, AgentFactory
-from tests.formulaires import donnees_du_formulaire
+from tests.formulaires import avec_les_lignes_ajoutees, donnees_du_formulaire
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ def test_edit_form_query_count_does_not_grow(
         client.get(url("modifier", petite))
     with django_assert_num_queries(18):
         response = client.get(url("modifier", grande))
-    assert response.context["formsets"]["indicateurs"].total_form_count() == 32
+    assert response.context["formsets"]["indicateurs"].total_form_count() == 30  # no empty row
 
 
 # --- Creating ------------------------------------------------------------------------------
@@ -424,7 +424,7 @@ def test_creation_saves_the_fiche_and_its_rows(client, agent, objectif, action):
         }
     )
 
-    response = client.post(reverse("actions:creer"), data)
+    response = client.post(reverse("actions:creer"), avec_les_lignes_ajoutees(data))
 
     nouvelle = Action.objects.get(intitule="Épicerie sociale")
     assert response.status_code == 302
@@ -449,7 +449,7 @@ def test_creation_with_a_taken_number_is_refused(client, agent, action, objectif
     client.force_login(agent)
     data = donnees_du_formulaire(client.get(reverse("actions:creer") + f"?objectif={objectif.pk}"))
     data.update(intitule="Doublon", numero="1")
-    response = client.post(reverse("actions:creer"), data)
+    response = client.post(reverse("actions:creer"), avec_les_lignes_ajoutees(data))
     assert response.status_code == 200
     assert "Une action porte déjà ce numéro dans cet objectif." in texte(response)
     assert not Action.objects.filter(intitule="Doublon").exists()
@@ -473,7 +473,7 @@ def test_edit_adds_rows_and_the_history_shows_them(client, agent, action):
         }
     )
 
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
 
     assert response.status_code == 302
     action.refresh_from_db()
@@ -514,7 +514,7 @@ def test_history_shows_changes_and_deletions_of_rows(client, agent, action):
     assert data["indicateurs-0-id"] == str(indicateur.pk)
     assert data["etapes-0-id"] == str(etape.pk)
 
-    assert client.post(url("modifier", action), data).status_code == 302
+    assert client.post(url("modifier", action), avec_les_lignes_ajoutees(data)).status_code == 302
 
     assert not action.etapes.exists()
     historique = _historique(client, action)
@@ -609,7 +609,7 @@ def test_bad_input_is_refused_with_a_french_message(
     data["etapes-0-libelle"] = "Une étape qui ne doit pas être enregistrée"
     data.update(modifications)
 
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
 
     assert response.status_code == 200
     html = texte(response)
@@ -633,7 +633,7 @@ def test_a_partner_chosen_twice_is_refused(client, agent, action):
     data["partenaires-2-nouveau_partenaire"] = "Nouvelle association"
     data["intitule"] = "Intitulé modifié"
 
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
 
     assert response.status_code == 200
     assert "Ce partenaire est déjà choisi plus haut : indiquez-le une seule fois." in texte(
@@ -651,7 +651,7 @@ def test_a_new_partner_typed_twice_or_already_known_is_handled(client, agent, ac
     client.force_login(agent)
     data = _formulaire_valide(client, action)
     data["partenaires-0-nouveau_partenaire"] = "secours POPULAIRE"  # already in the directory
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
     assert response.status_code == 302
     assert Partenaire.objects.filter(nom__iexact="secours populaire").count() == 1
     assert action.participations.get().partenaire.nom == "Secours populaire"
@@ -659,7 +659,7 @@ def test_a_new_partner_typed_twice_or_already_known_is_handled(client, agent, ac
     data = _formulaire_valide(client, action)
     data["partenaires-1-nouveau_partenaire"] = "Épicerie solidaire"
     data["partenaires-2-nouveau_partenaire"] = "épicerie SOLIDAIRE"
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
     assert response.status_code == 200
     assert "Ce partenaire est déjà choisi plus haut" in texte(response)
     assert not Partenaire.objects.filter(nom__iexact="épicerie solidaire").exists()
@@ -669,7 +669,7 @@ def test_partner_row_needs_a_partner(client, agent, action):
     client.force_login(agent)
     data = _formulaire_valide(client, action)
     data["partenaires-0-role"] = RolePartenaire.RELAIS  # a row started, no partner
-    response = client.post(url("modifier", action), data)
+    response = client.post(url("modifier", action), avec_les_lignes_ajoutees(data))
     assert response.status_code == 200
     assert (
         "Choisissez un partenaire dans l&#x27;annuaire ou saisissez le nom d&#x27;un nouveau"
@@ -684,7 +684,7 @@ def test_deleting_a_row_with_the_delete_checkbox(client, agent, action):
     data = _formulaire_valide(client, action)
     data["partenaires-0-DELETE"] = "on"
     data["indicateurs-0-DELETE"] = "on"
-    assert client.post(url("modifier", action), data).status_code == 302
+    assert client.post(url("modifier", action), avec_les_lignes_ajoutees(data)).status_code == 302
     assert not action.participations.exists() and not action.indicateurs.exists()
 
 
@@ -692,7 +692,7 @@ def test_pilote_saves_their_fiche(client, pilote, action):
     client.force_login(pilote)
     data = _formulaire_valide(client, action)
     data["description"] = "Décrite par la pilote"
-    assert client.post(url("modifier", action), data).status_code == 302
+    assert client.post(url("modifier", action), avec_les_lignes_ajoutees(data)).status_code == 302
     action.refresh_from_db()
     assert action.description == "Décrite par la pilote"
     assert action.updated_by == pilote
@@ -712,12 +712,12 @@ def test_second_save_of_the_same_version_is_refused_then_accepted(client, action
     assert data_1["version"] == data_2["version"] == "1"
 
     data_1["intitule"] = "Visites à domicile"
-    assert client.post(url("modifier", action), data_1).status_code == 302
+    assert client.post(url("modifier", action), avec_les_lignes_ajoutees(data_1)).status_code == 302
 
     data_2["intitule"] = "Visites et appels de convivialité"
     data_2["statut"] = StatutAction.EN_COURS
     data_2["indicateurs-0-libelle"] = "Appels passés"
-    refus = onglet_2.post(url("modifier", action), data_2)
+    refus = onglet_2.post(url("modifier", action), avec_les_lignes_ajoutees(data_2))
 
     assert refus.status_code == 409
     html = texte(refus)
@@ -769,9 +769,9 @@ def test_conflict_lists_rows_changed_in_between(client, action):
     data_1 = _formulaire_valide(client, action)
     data_2 = _formulaire_valide(onglet_2, action)
     data_1["etapes-0-libelle"] = "Étape ajoutée par l'agent 1"
-    assert client.post(url("modifier", action), data_1).status_code == 302
+    assert client.post(url("modifier", action), avec_les_lignes_ajoutees(data_1)).status_code == 302
 
-    refus = onglet_2.post(url("modifier", action), data_2)
+    refus = onglet_2.post(url("modifier", action), avec_les_lignes_ajoutees(data_2))
 
     assert refus.status_code == 409
     assert "Étape « Étape ajoutée par l&#x27;agent 1 » : ajout" in texte(refus)
@@ -902,7 +902,7 @@ def test_a_number_taken_during_the_save_rolls_everything_back(client, agent, obj
         return original(self, expected_version, **kwargs)
 
     with mock.patch.object(Action, "save_versioned", prise_entre_temps):
-        response = client.post(reverse("actions:creer"), data)
+        response = client.post(reverse("actions:creer"), avec_les_lignes_ajoutees(data))
 
     assert response.status_code == 200
     assert "une autre saisie a pris ce numéro" in texte(response)

@@ -6,12 +6,13 @@ from unittest import mock
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from actions.enums import RolePartenaire, StatutAction, TypePartenaire
 from actions.forms.partenaires import NOM_DEJA_PRIS
 from actions.models import ActionPartenaire, LigneBudget, Partenaire
-from actions.services import fusionner_partenaires
+from actions.services import PartenaireDisparu, fusionner_partenaires
 from axes.enums import StatutProjet
 from evaluations.models import Reunion
 from tests.actions.factories import (
@@ -383,15 +384,57 @@ def test_duplicate_name_is_refused_in_french_and_input_kept(client, agent, proje
     assert Partenaire.objects.count() == 1
 
 
-def test_name_differing_only_by_case_is_refused(client, agent, projet, partenaire):
+@pytest.mark.parametrize(
+    "nom",
+    [
+        "banque alimentaire du finistère",
+        "BANQUE ALIMENTAIRE DU FINISTERE",
+        "Banque-Alimentaire du Finistere",
+    ],
+)
+def test_name_differing_only_by_case_accents_or_hyphens_is_refused(
+    client, agent, projet, partenaire, nom
+):
     client.force_login(agent)
 
-    response = client.post(CREER, {"nom": "banque alimentaire du finistère", "type": "autre"})
+    response = client.post(CREER, {"nom": nom, "type": "autre"})
 
-    assert "avec d&#x27;autres majuscules : « Banque alimentaire du Finistère »" in (
-        response.content.decode()
+    assert "Le partenaire « Banque alimentaire du Finistère » existe déjà" in (
+        html.unescape(response.content.decode())
     )
+    assert response.context["form"]["nom"].value() == nom  # the input is kept
     assert Partenaire.objects.count() == 1
+
+
+def test_two_partners_of_the_same_name_cannot_be_saved_even_at_once(partenaire):
+    """What the form checks, the database holds: two requests that both checked before
+    either saved cannot create the same partner twice."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Partenaire.objects.create(nom="BANQUE ALIMENTAIRE DU FINISTERE")
+
+
+def test_a_creation_losing_the_race_keeps_the_input_with_a_french_error(
+    client, agent, projet, monkeypatch
+):
+    """The form checked, then a colleague saved the same name before this save."""
+    client.force_login(agent)
+    from actions.models import Partenaire as Modele
+
+    clean = Modele.clean
+
+    def clean_puis_collegue(self):
+        clean(self)
+        if not Modele.objects.filter(nom="Epicerie solidaire").exists():
+            Modele.objects.create(nom="Epicerie solidaire")
+
+    monkeypatch.setattr(Modele, "clean", clean_puis_collegue)
+
+    response = client.post(CREER, {"nom": "Épicerie solidaire", "type": "autre"})
+
+    assert response.status_code == 409
+    assert "existe déjà" in html.unescape(response.content.decode())
+    assert response.context["form"]["nom"].value() == "Épicerie solidaire"
+    assert Partenaire.objects.filter(nom_normalise="epicerie solidaire").count() == 1
 
 
 def test_too_long_name_and_bad_email_are_refused_in_french(client, agent, projet):
@@ -700,3 +743,20 @@ def test_a_failed_merge_changes_nothing(doublons):
     assert doublons["reunions"][0].partenaires.get() == doublon
     garde.refresh_from_db()
     assert garde.contact == ""
+
+
+def test_two_crossed_merges_do_not_fail(client, agent, projet):
+    """A into B and B into A, sent at once: the second finds its partner gone."""
+    a = PartenaireFactory(nom="Mission locale")
+    b = PartenaireFactory(nom="Mission locale du pays de Brest")
+    fusionner_partenaires(a, b)  # the first merge wins
+
+    client.force_login(agent)
+    response = client.post(
+        reverse("actions:partenaire_fusionner", args=[a.pk]), {"garder": b.pk}, follow=True
+    )
+    assert response.status_code == 404  # A is gone: its merge page too
+
+    with pytest.raises(PartenaireDisparu, match="« Mission locale » n'existe plus"):
+        fusionner_partenaires(b, a)
+    assert Partenaire.objects.get().nom == "Mission locale du pays de Brest"

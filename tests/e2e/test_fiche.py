@@ -29,6 +29,7 @@ def test_agent_finds_box_marianne_adds_indicator_and_partner(demo, connecter):
     expect(total).to_have_value(str(index + 1))
     page.locator(f"[name=indicateurs-{index}-libelle]").fill("Partenaires mobilisés")
     page.locator(f"[name=indicateurs-{index}-valeur_cible]").fill("6")
+    page.get_by_role("button", name="Ajouter un partenaire").click()
     page.locator("[name$=nouveau_partenaire]").last.fill("Épicerie fine de la place")
     page.get_by_role("button", name="Enregistrer la fiche").click()
 

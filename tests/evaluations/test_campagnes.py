@@ -99,7 +99,7 @@ def test_elu_reads_without_any_button(client, elu, objectif1, campagne):
     client.force_login(elu)
     liste = client.get(LISTE)
     assert liste.status_code == 200
-    assert "Bilan 2025" in texte(liste)
+    assert "Voir le bilan 2025" in texte(liste)
     assert "Ouvrir le bilan" not in texte(liste)
     page = client.get(url("campagne", campagne))
     assert page.status_code == 200
@@ -256,7 +256,7 @@ def test_opening_prepares_evaluations_for_non_abandoned_actions(
     page = client.get(response["Location"])
     assert (page.context["total"].evaluees, page.context["total"].comptees) == (0, 2)
     assert page.context["a_evaluer"] == 2
-    assert "0 évaluées, 2 à évaluer." in texte(page)
+    assert "0 évaluée, 2 à évaluer." in texte(page)
     assert "0 / 2 actions évaluées au Bilan 2026" in texte(page)
 
 
@@ -310,7 +310,7 @@ def test_missing_evaluations_are_listed_then_prepared(client, agent, objectif1, 
     assert "1 action sans évaluation préparée" in texte(page)
     # 1.1.1 (prepared) and 1.1.2 (no evaluation) are to evaluate; 1.1.3 is abandoned.
     assert page.context["a_evaluer"] == 2
-    assert "0 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in texte(page)
+    assert "0 évaluée, 2 à évaluer, dont 1 non préparée." in texte(page)
 
     response = client.post(OUVRIR, {"campagne": campagne.pk})
     assert response.status_code == 302
@@ -392,7 +392,7 @@ def test_campaign_page_counts_and_progress_per_axe(client, elu, bilan):
         2: (1, 1, 40.0),
     }
     page = texte(response)
-    assert "2 évaluées, 2 à évaluer, dont 1 sans évaluation préparée." in page
+    assert "2 évaluées, 2 à évaluer, dont 1 non préparée." in page
     assert "2 sur 4" in page and "1 sur 3" in page and "1 sur 1" in page
     assert ">30 %<" in page and ">27 %<" in page and ">40 %<" in page
     assert 'aria-valuetext="2 sur 4"' in page
@@ -1023,3 +1023,62 @@ def test_a_form_opened_before_closing_and_reopening_cannot_overwrite(
         StatutCampagne.OUVERTE,
         3,
     )
+
+
+# --- Words (issue 11) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("evaluees", "preparees", "non_preparees", "phrase"),
+    [
+        (0, 0, 2, "0 évaluée, 2 à évaluer, aucune préparée."),
+        (1, 0, 1, "1 évaluée, 1 à évaluer, non préparée."),
+        (2, 1, 2, "2 évaluées, 3 à évaluer, dont 2 non préparées."),
+        (1, 2, 0, "1 évaluée, 2 à évaluer."),
+    ],
+)
+def test_the_count_of_a_review_reads_right(
+    client, agent, objectif1, campagne, evaluees, preparees, non_preparees, phrase
+):
+    numeros = iter(range(1, 10))
+    for _ in range(evaluees):
+        action = ActionFactory(objectif=objectif1, numero=next(numeros))
+        EvaluationFactory(campagne=campagne, action=action)
+    for _ in range(preparees):
+        action = ActionFactory(objectif=objectif1, numero=next(numeros))
+        EvaluationFactory(campagne=campagne, action=action, appreciation="", taux_realisation=0)
+    for _ in range(non_preparees):
+        ActionFactory(objectif=objectif1, numero=next(numeros))
+    client.force_login(agent)
+
+    page = client.get(url("campagne", campagne))
+
+    # The figures come from the page's own rows and totals.
+    assert page.context["a_evaluer"] == preparees + non_preparees
+    assert len(page.context["sans_evaluation"]) == non_preparees
+    assert phrase in texte_lu(page)
+    assert "dont 2 sans évaluation préparée" not in texte_lu(page)
+
+
+def test_the_list_says_voir_to_view_and_folds_the_opening_while_a_review_is_open(
+    client, agent, campagne
+):
+    ancien = CampagneFactory(projet=campagne.projet, annee=2024, close=True)
+    client.force_login(agent)
+
+    page = texte(client.get(LISTE))
+
+    for bilan in (campagne, ancien):
+        assert f'<a href="{url("campagne", bilan)}">Voir le bilan {bilan.annee}</a>' in page
+    # The Bilan 2025 is still open: opening the next one is folded away.
+    assert '<details class="ouvrir-bilan">' in page
+    assert "Le Bilan 2025 est encore ouvert" in page
+    assert 'name="annee"' in page
+
+
+def test_the_opening_form_is_in_view_when_no_review_is_open(client, agent, projet):
+    CampagneFactory(projet=projet, annee=2024, close=True)
+    client.force_login(agent)
+    page = texte(client.get(LISTE))
+    assert '<h2 id="titre-ouvrir" class="h4">Ouvrir un nouveau bilan</h2>' in page
+    assert "<details" not in page

@@ -16,13 +16,15 @@ from actions.enums import StatutAction
 from actions.models import Action
 from axes.enums import StatutProjet
 from evaluations.enums import Appreciation
-from evaluations.models import Evaluation, Mesure
+from evaluations.models import Evaluation, Mesure, a_evaluer
 from evaluations.views import evaluation as evaluation_views
 from tests.actions.factories import ActionFactory, IndicateurFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory, MesureFactory
 from tests.factories_utilisateurs import AgentFactory, UserFactory
 from tests.formulaires import donnees_du_formulaire
+from tests.pages import lire_page, par_id
+from tests.pages import texte as pages_texte
 
 # --- Fixtures and helpers ------------------------------------------------------------------
 
@@ -146,7 +148,10 @@ def test_agent_creates_the_first_evaluation_with_its_mesures(
 
     assert response.status_code == 302
     assert response["Location"] == url(campagne, action)
-    assert messages_de(response) == ["Évaluation enregistrée."]
+    assert messages_de(response) == [
+        "Évaluation de 2.3.2 « Visites de convivialité » enregistrée. "
+        "Toutes les actions du Bilan 2025 sont évaluées."
+    ]
     evaluation = Evaluation.objects.get(campagne=campagne, action=action)
     assert (evaluation.taux_realisation, evaluation.appreciation, evaluation.version) == (
         60,
@@ -255,11 +260,11 @@ def test_form_shows_last_year_the_targets_and_the_fiche(
     html = texte(response)
     assert "Évaluation de l'action 2.3.2 : Visites de convivialité" in html.replace("&#x27;", "'")
     # The first field has the focus: the agent types at once.
-    assert '<select name="statut" autofocus class="select form-select"' in html
+    assert '<select name="statut" autofocus class="form-select"' in html
     # The appréciation is required: choosing it marks the action as evaluated.
     # The taux is a number between 0 and 100, empty until typed.
     assert '<input type="number" name="taux_realisation" min="0" max="100"' in html
-    assert 'name="appreciation" class="select form-select" required' in html
+    assert 'name="appreciation" class="form-select" required' in html
     # The fiche today.
     assert "La fiche aujourd'hui" in html
     assert "31/12/2025" in html
@@ -500,12 +505,14 @@ def test_bad_input_is_refused_with_a_french_message(
 
     assert response.status_code == 200
     html = texte(response)
-    assert "L'évaluation n'a pas été enregistrée : corrigez les erreurs" in html
+    assert "L'évaluation n'a pas été enregistrée : 1 erreur à corriger" in html
     assert message in html
     assert saisie in html  # what the user typed is still there
     assert f'name="{nom_mesure(indicateurs[1])}" value="8"' in html
-    # The first invalid input has the focus, flagged for assistive technologies.
-    assert html.count(" autofocus") == 1
+    # The error summary takes the focus (static/js/formulaire.js), not a field; the invalid
+    # input is flagged for assistive technologies.
+    assert "data-resume-erreurs" in html
+    assert " autofocus" not in html
     assert 'aria-invalid="true"' in html or "is-invalid" in html
     assert not Evaluation.objects.exists()
     assert not Mesure.objects.exists()
@@ -752,7 +759,7 @@ def test_links_browse_the_neighbours_without_saving(client, elu, campagne, actio
     client.force_login(elu)
     html = texte(client.get(url(campagne, action)))
     assert f'<a href="{url(campagne, plan["evaluee"])}" rel="prev">' in html
-    assert "Action précédente : 2.3.1 Café des aidants" in html
+    assert "Action précédente (numéro) : 2.3.1 Café des aidants" in html
     assert f'<a href="{url(campagne, plan["abandonnee"])}" rel="next">' in html
     assert 'rel="prev"' not in texte(client.get(url(campagne, plan["premiere"])))
     assert 'rel="next"' not in texte(client.get(url(campagne, plan["derniere"])))
@@ -768,7 +775,9 @@ def test_save_and_next_goes_through_what_is_left_then_back_to_the_campaign(
     response = client.post(url(campagne, action), data)
     assert response.status_code == 302
     assert response["Location"] == url(campagne, plan["preparee"])
-    assert messages_de(response) == ["Évaluation enregistrée."]
+    assert messages_de(response) == [
+        "Évaluation de 2.3.2 « Visites de convivialité » enregistrée. Il reste 2 actions à évaluer."
+    ]
 
     # From 2.3.4: 2.3.5 is evaluated; start again from the top: 1.1.1.
     data = formulaire_rempli(client, campagne, plan["preparee"], apres="suivante")
@@ -781,8 +790,8 @@ def test_save_and_next_goes_through_what_is_left_then_back_to_the_campaign(
     assert response.status_code == 302
     assert response["Location"] == reverse("evaluations:campagne", kwargs={"pk": campagne.pk})
     assert messages_de(response) == [
-        "Évaluation enregistrée.",
-        "Toutes les actions du Bilan 2025 sont évaluées.",
+        f"Évaluation de 1.1.1 « {plan['premiere'].intitule} » enregistrée. "
+        "Toutes les actions du Bilan 2025 sont évaluées."
     ]
     assert Evaluation.objects.filter(campagne=campagne).saisies().count() == 5
 
@@ -792,7 +801,7 @@ def test_save_stays_on_the_evaluation(client, agent, campagne, action, plan):
     data = formulaire_rempli(client, campagne, action, apres="rester")
     response = client.post(url(campagne, action), data, follow=True)
     assert response.redirect_chain == [(url(campagne, action), 302)]
-    assert "Évaluation enregistrée." in texte(response)
+    assert "Évaluation de 2.3.2 « Visites de convivialité » enregistrée." in texte(response)
     assert response.context["evaluation"].est_saisie
 
 
@@ -1010,10 +1019,10 @@ def test_save_query_count_does_not_grow(
     # 19-23 the evaluation (savepoint, version bump, row, history, release), 24 the mesures
     # updated in bulk, 25 their history in bulk, 26-32 the fiche (savepoint, version bump,
     # row, history, the publics and the besoins its history record holds, release),
-    # 33 release; 34 the next action to evaluate (for « enregistrer et passer à la
-    # suivante »).
+    # 33 release; 34 the count of actions left to evaluate (the message), 35 the next action
+    # to evaluate (for « enregistrer et passer à la suivante à évaluer »).
     for action, data in envois:
-        with django_assert_num_queries(34):
+        with django_assert_num_queries(35):
             response = client.post(url(campagne, action), data)
         assert response.status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
@@ -1033,12 +1042,12 @@ def test_creation_query_count_does_not_grow(
     # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 and 14-16 the
     # two taux check constraints (each in its savepoint); 17 savepoint of the whole save,
     # 18 the campaign row locked, 19 evaluation, 20 its history, 21 the mesures created in
-    # bulk, 22 their history in bulk, 23 release.
+    # bulk, 22 their history in bulk, 23 release, 24 the count of actions left to evaluate.
     for action, indicateurs in envois:
         data = formulaire_rempli(client, campagne, action)
         for indicateur in indicateurs:
             data[nom_mesure(indicateur)] = "1"
-        with django_assert_num_queries(23):
+        with django_assert_num_queries(24):
             assert client.post(url(campagne, action), data).status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
 
@@ -1063,3 +1072,100 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
     assert len(tableau["lignes"]) == 30
     assert all(ligne["mesures"][0] is not None for ligne in tableau["lignes"])
     assert f'href="{url(campagne, grande)}">Évaluer' in texte(response)
+
+
+# --- The form's words and marks (issue 11) --------------------------------------------------
+
+
+def test_message_names_the_action_and_counts_what_is_left(client, agent, campagne, action, plan):
+    client.force_login(agent)
+    a_evaluer_avant = a_evaluer(Action.objects.du_projet(campagne.projet_id), campagne).count()
+    data = formulaire_rempli(client, campagne, action, apres="rester")
+
+    response = client.post(url(campagne, action), data)
+
+    restantes = a_evaluer_avant - 1  # this one is evaluated now
+    assert restantes > 1
+    assert messages_de(response) == [
+        f"Évaluation de {action.code} « {action.intitule} » enregistrée. "
+        f"Il reste {restantes} actions à évaluer."
+    ]
+    # The count is the review page's « à évaluer ».
+    page = client.get(reverse("evaluations:campagne", kwargs={"pk": campagne.pk}))
+    assert page.context["a_evaluer"] == restantes
+
+
+def test_navigation_names_apart_next_by_number_and_next_to_evaluate(
+    client, agent, campagne, action, plan
+):
+    client.force_login(agent)
+    page = lire_page(client.get(url(campagne, action)))
+    nav = [e for e in page.tous() if e.attrs.get("aria-label") == "Autres actions du bilan"][0]
+    liens = {pages_texte(e): e.attrs["href"] for e in nav.tous() if e.tag == "a"}
+    # By number, 2.3.3 follows 2.3.2; the next still to evaluate is 2.3.4 (2.3.3 is abandoned).
+    assert liens == {
+        "← Action précédente (numéro) : 2.3.1 Café des aidants": url(campagne, plan["evaluee"]),
+        f"Suivante à évaluer : 2.3.4 {plan['preparee'].intitule}": url(campagne, plan["preparee"]),
+        f"Action suivante (numéro) : 2.3.3 {plan['abandonnee'].intitule} →": url(
+            campagne, plan["abandonnee"]
+        ),
+    }
+    boutons = [pages_texte(e) for e in page.tous() if e.tag == "button" and e.attrs.get("name")]
+    assert boutons == ["Enregistrer", "Enregistrer et passer à la suivante à évaluer"]
+
+
+@pytest.mark.parametrize(
+    ("statut", "cache"), [(StatutAction.EN_COURS, True), (StatutAction.ABANDONNEE, False)]
+)
+def test_motif_shows_only_for_an_abandon(client, agent, campagne, action, statut, cache):
+    Action.objects.filter(pk=action.pk).update(
+        statut=statut, motif_abandon="" if cache else "Plus de bénévoles."
+    )
+    client.force_login(agent)
+    page = lire_page(client.get(url(campagne, action)))
+    bloc = [e for e in page.tous() if e.attrs.get("data-selon-valeur") == "abandonnee"]
+    assert len(bloc) == 1
+    assert ("hidden" in bloc[0].attrs) is cache
+    assert bloc[0].attrs["data-selon-champ"] == "id_statut"
+
+
+def test_error_summary_links_to_an_indicator_value_and_keeps_the_input(
+    client, agent, campagne, action, indicateurs
+):
+    client.force_login(agent)
+    data = formulaire_rempli(client, campagne, action, points_forts="Des bénévoles fidèles.")
+    data[nom_mesure(indicateurs[0])] = "-3"
+    data["taux_realisation"] = "150"
+
+    response = client.post(url(campagne, action), data)
+
+    assert response.status_code == 200
+    page = lire_page(response)
+    resume = par_id(page, "resume-erreurs")
+    assert resume.attrs["role"] == "alert" and resume.attrs["tabindex"] == "-1"
+    ancre = f"id_{nom_mesure(indicateurs[0])}"
+    liens = {e.attrs["href"]: pages_texte(e) for e in resume.tous() if e.tag == "a"}
+    assert liens == {
+        "#id_taux_realisation": (
+            "Taux de réalisation (%) : Le taux de réalisation doit être compris entre 0 et 100."
+        ),
+        f"#{ancre}": (
+            f"Indicateur « {indicateurs[0].libelle} » : Valeur réalisée : "
+            "La valeur réalisée ne peut pas être négative."
+        ),
+    }
+    for ident, message in (
+        ("id_taux_realisation", "Le taux de réalisation doit être compris entre 0 et 100."),
+        (ancre, "La valeur réalisée ne peut pas être négative."),
+    ):
+        champ = par_id(page, ident)
+        assert champ.attrs["aria-invalid"] == "true"
+        # Every description it names exists; one of them is its error message.
+        descriptions = [
+            pages_texte(par_id(page, d)) for d in champ.attrs["aria-describedby"].split()
+        ]
+        assert any(message in description for description in descriptions)
+    assert par_id(page, "id_taux_realisation").attrs["value"] == "150"
+    assert par_id(page, ancre).attrs["value"] == "-3"
+    assert pages_texte(par_id(page, "id_points_forts")) == "Des bénévoles fidèles."
+    assert not Evaluation.objects.exists()

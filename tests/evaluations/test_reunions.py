@@ -294,7 +294,7 @@ def test_concertation_table_is_accessible(client, elu, quatre_concertations):
     contenu = client.get(CONCERTATION).content.decode()
 
     table = re.search(
-        r'<table class="table align-middle table-concertation".*?</table>', contenu, re.S
+        r'<table class="table table-sm align-middle table-concertation".*?</table>', contenu, re.S
     )
     table = table.group(0)
     assert '<caption class="caption-top">Réunions de concertation' in table
