@@ -55,7 +55,8 @@ SIGNES_DE_CONFLIT = ('id="conflit"', "modifiée par quelqu")
 class _Formulaires(HTMLParser):
     """The forms of a page, as a browser would submit them: (name, value) pairs in document
     order, checked boxes only, selected options (the first one when none is), textareas
-    without their leading newline; plus each select's options, to choose a valid one."""
+    without their leading newline, nothing inside a <template> (the rows a script copies);
+    plus each select's options, to choose a valid one."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -64,9 +65,14 @@ class _Formulaires(HTMLParser):
         self._select: dict | None = None
         self._option: dict | None = None
         self._zone: dict | None = None
+        self._modeles = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "template":
+            self._modeles += 1
+        if self._modeles:
+            return
         if tag == "form":
             self._courant = {
                 "method": a.get("method", "get").lower(),
@@ -102,6 +108,11 @@ class _Formulaires(HTMLParser):
             self._option["texte"] += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._modeles = max(0, self._modeles - 1)
+            return
+        if self._modeles:
+            return
         if tag == "textarea" and self._zone is not None:
             texte = self._zone["texte"]
             texte = texte[1:] if texte.startswith("\n") else texte
