@@ -583,17 +583,26 @@ def rapport(journal: dict, debut: float, phases: list[tuple[int, int]]) -> dict:
             "erreurs": dict(erreurs),
             "conflits": conflits,
             "pages": {
-                page: {
-                    "n": len(durees),
-                    "median_ms": round(statistics.median(durees)),
-                    "p95_ms": round(_quantile(durees, 0.95)),
-                    "p99_ms": round(_quantile(durees, 0.99)),
-                    "ko": round(statistics.median(tailles[page]) / 1024, 1),
-                }
-                for page, durees in sorted(par_page.items())
+                page: _mesures(durees, tailles[page]) for page, durees in sorted(par_page.items())
             },
         }
+        # Every request but the PDFs, whose seconds of work would hide the pages' milliseconds.
+        pages = [r for r in lignes if "PDF" not in r[1]]
+        if pages:
+            resultats[nom]["pages"]["ensemble hors PDF"] = _mesures(
+                [r[2] for r in pages], [r[5] for r in pages]
+            )
     return resultats
+
+
+def _mesures(durees: list[float], tailles: list[int]) -> dict:
+    return {
+        "n": len(durees),
+        "median_ms": round(statistics.median(durees)),
+        "p95_ms": round(_quantile(durees, 0.95)),
+        "p99_ms": round(_quantile(durees, 0.99)),
+        "ko": round(statistics.median(tailles) / 1024, 1),
+    }
 
 
 def verifier(environ: dict, debut_iso: str, sauvegardes: list) -> dict:
