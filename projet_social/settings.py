@@ -136,6 +136,13 @@ LOGIN_LIMITE_ADRESSE = os.environ.get("LOGIN_LIMITE_ADRESSE", "30/15m")
 # peer's address is the client's; the header is then ignored, a client cannot forge it.
 PROXIES_DE_CONFIANCE = int(os.environ.get("PROXIES_DE_CONFIANCE") or 0)
 
+# Argon2id (projet_social/hachage.py); PBKDF2 hashes of older accounts still verify and are
+# upgraded at their next login.
+PASSWORD_HASHERS = [
+    "projet_social.hachage.Argon2idOWASP",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 # The CNIL's recommendation for a password alone: 12 characters at least, not a common one,
 # not close to the account's name.
 AUTH_PASSWORD_VALIDATORS = [

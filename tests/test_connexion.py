@@ -218,3 +218,21 @@ def test_a_session_lasts_a_working_day_after_the_last_request(client, agent, mon
     assert session["_renouvelee"] == int(plus_tard)
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2id_and_old_hashes_upgraded(client, settings, agent):
+    from django.contrib.auth.hashers import make_password
+
+    from projet_social import settings as reglages_du_projet  # the tests use a faster hasher
+
+    settings.PASSWORD_HASHERS = reglages_du_projet.PASSWORD_HASHERS
+    assert settings.PASSWORD_HASHERS[0] == "projet_social.hachage.Argon2idOWASP"
+    agent.password = make_password(BON, hasher="pbkdf2_sha256")  # an account of before
+    agent.save()
+
+    assert _essai(client, "agent-test", BON).status_code == 302
+
+    agent.refresh_from_db()
+    assert agent.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    client.logout()
+    assert _essai(client, "agent-test", BON).status_code == 302
