@@ -32,6 +32,8 @@ VARIABLES_DU_SHELL = {
     "SECURE_HSTS_PRELOAD",
     "STATIC_ROOT",
     "DJANGO_SETTINGS_MODULE",
+    # Set by the browser tests' conftest for Playwright; a server never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 

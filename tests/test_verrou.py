@@ -41,11 +41,11 @@ def test_the_locks_match_pyproject():
 
 
 def test_a_dependency_added_to_pyproject_fails_the_check(copie):
-    _remplacer(copie / "pyproject.toml", '"gunicorn>=', '"argon2-cffi>=23",\n    "gunicorn>=')
+    _remplacer(copie / "pyproject.toml", '"gunicorn>=', '"python-slugify>=8",\n    "gunicorn>=')
     resultat = _verifier(copie)
     assert resultat.returncode == 1
     assert "requirements.lock ne correspond plus" in resultat.stderr
-    assert "n'épingle pas argon2-cffi" in resultat.stderr
+    assert "n'épingle pas python-slugify" in resultat.stderr
     assert "make verrou" in resultat.stderr
 
 
