@@ -792,6 +792,9 @@ def test_move_keeps_numbers_unique(client, agent, action, objectif):
     refus = client.post(url("deplacer", action), {"objectif": cible.pk, "numero": "1"})
     assert refus.status_code == 200
     assert "Le numéro 2.5.1 est déjà pris par l&#x27;action « Déjà là »" in texte(refus)
+    # The error summary names the error and links to its field, as on the other forms.
+    assert "La fiche n'a pas été déplacée : 1 erreur à corriger" in texte(refus)
+    assert 'href="#id_numero"' in refus.content.decode()
     action.refresh_from_db()
     assert action.objectif == objectif and action.numero == 1
 
