@@ -53,6 +53,16 @@ def _terminer(record: ImportClasseur, statut: str, motif: str = "") -> None:
     record.empreinte_du_plan = ""
 
 
+def _conclure(record: ImportClasseur, rapport: Rapport) -> None:
+    """An import made (or refused): the record says what it did, its file is dropped."""
+    _noter(record, rapport)
+    if rapport.enregistre:
+        _terminer(record, Statut.ENREGISTRE)
+    else:
+        _terminer(record, Statut.REFUSE, rapport.conclusion)
+    record.save()
+
+
 def purger_les_previsualisations() -> int:
     """Abandon the previews older than a day: their files are dropped."""
     limite = timezone.now() - DUREE_D_UNE_PREVISUALISATION
@@ -113,13 +123,7 @@ def confirmer(record: ImportClasseur, par) -> tuple[ImportClasseur, Rapport, boo
             record.save()
             return record, rapport, False
         rapport = importer_classeur(donnees, projet, par, raison=record.raison)
-        _noter(record, rapport)
-        _terminer(
-            record,
-            Statut.ENREGISTRE if rapport.enregistre else Statut.REFUSE,
-            "" if rapport.enregistre else rapport.conclusion,
-        )
-        record.save()
+        _conclure(record, rapport)
     return record, rapport, True
 
 
@@ -152,11 +156,5 @@ def importer_en_ligne_de_commande(chemin: str, projet: ProjetSocial, par) -> Rap
         record.taille = len(donnees)
         record.empreinte_du_fichier = hashlib.sha256(donnees).hexdigest()
         rapport = importer_classeur(donnees, projet, par, raison=record.raison)
-    _noter(record, rapport)
-    _terminer(
-        record,
-        Statut.ENREGISTRE if rapport.enregistre else Statut.REFUSE,
-        "" if rapport.enregistre else rapport.conclusion,
-    )
-    record.save()
+    _conclure(record, rapport)
     return rapport

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from axes.models import ProjetSocial
+from projet_social.roles import MODELES_EDITABLES_PAR_AGENTS
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -70,22 +71,10 @@ def exiger_campagne_ouverte(campagne) -> None:
         )
 
 
-# The import of the workbook adds and changes rows of every kind it holds.
+# The import of the workbook adds and changes rows of every kind it holds: what agents edit.
 PERMISSIONS_D_IMPORT = [
     f"{app}.{droit}_{modele}"
-    for app, modeles in {
-        "axes": ("axe", "objectif", "besoinsocial"),
-        "actions": (
-            "action",
-            "actionpartenaire",
-            "partenaire",
-            "publiccible",
-            "indicateur",
-            "etape",
-            "lignebudget",
-        ),
-        "evaluations": ("campagne", "evaluation", "mesure"),
-    }.items()
+    for app, modeles in MODELES_EDITABLES_PAR_AGENTS.items()
     for modele in modeles
     for droit in ("add", "change")
 ]
