@@ -30,6 +30,7 @@ import unicodedata
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import LoginView
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -85,7 +86,6 @@ class Tentative:
     def __init__(self, request: HttpRequest, identifiant: str) -> None:
         self.identifiant = normaliser_identifiant(identifiant)
         self.adresse = adresse_du_client(request)
-        self.ligne: EchecConnexion | None = None
 
     def _echecs(self, fenetre: datetime.timedelta):
         return EchecConnexion.objects.filter(date__gte=timezone.now() - fenetre)
@@ -95,9 +95,7 @@ class Tentative:
         maintenant = timezone.now()
         # Failures older than a day count for nothing: forgotten as attempts come.
         EchecConnexion.objects.filter(date__lt=maintenant - datetime.timedelta(days=1)).delete()
-        self.ligne = EchecConnexion.objects.create(
-            identifiant=self.identifiant, adresse=self.adresse
-        )
+        EchecConnexion.objects.create(identifiant=self.identifiant, adresse=self.adresse)
         limite, fenetre = lire_limite(settings.LOGIN_LIMITE)
         paire = self._echecs(fenetre).filter(identifiant=self.identifiant, adresse=self.adresse)
         if paire.count() > limite:
@@ -162,8 +160,6 @@ class ConnexionView(LoginView):
 
 def suspensions() -> list[dict]:
     """The pairs and addresses locked now, for the admin and the command."""
-    from django.db.models import Count, Max
-
     suspendues = []
     limite, fenetre = lire_limite(settings.LOGIN_LIMITE)
     depuis = timezone.now() - fenetre

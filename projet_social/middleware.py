@@ -6,6 +6,7 @@ import time
 from django.contrib.auth.signals import user_logged_in
 from django.db import DataError, IntegrityError
 from django.dispatch import receiver
+from django.shortcuts import render
 
 journal = logging.getLogger("projet_social.requetes")
 CLE = "_renouvelee"
@@ -85,8 +86,6 @@ def _contient_nul(request) -> bool:
 
 
 def _page(request, gabarit: str, statut: int, **contexte):
-    from django.shortcuts import render
-
     return render(request, gabarit, contexte, status=statut)
 
 
