@@ -51,8 +51,7 @@ def empreinte_du_plan(projet: ProjetSocial) -> str:
     for feuille in FEUILLES:
         empreinte.update(feuille.nom.encode())
         for ligne in feuille.lignes(projet):
-            cellules = [col.type.ecrire(ligne.get(col.entete)) for col in feuille.colonnes]
-            empreinte.update(repr(cellules).encode())
+            empreinte.update(repr(feuille.cellules(ligne)).encode())
     return empreinte.hexdigest()
 
 
@@ -86,9 +85,7 @@ def exporter_feuille_csv(projet: ProjetSocial, feuille: Feuille) -> bytes:
     ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
     ecrivain.writerow(feuille.entetes)
     for ligne in feuille.lignes(projet):
-        ecrivain.writerow(
-            [valeur_csv(col.type.ecrire(ligne.get(col.entete))) for col in feuille.colonnes]
-        )
+        ecrivain.writerow([valeur_csv(cellule) for cellule in feuille.cellules(ligne)])
     return codecs.BOM_UTF8 + sortie.getvalue().encode("utf-8")
 
 
@@ -134,7 +131,7 @@ def _ecrire_feuille(feuille: Worksheet, definition: Feuille, lignes: list[dict],
         cellule.font = GRAS
         cellule.fill = FOND_ENTETE
     for ligne in lignes:
-        feuille.append([col.type.ecrire(ligne.get(col.entete)) for col in definition.colonnes])
+        feuille.append(definition.cellules(ligne))
     for rang, colonne in enumerate(definition.colonnes, start=1):
         lettre = get_column_letter(rang)
         dimension = feuille.column_dimensions[lettre]

@@ -93,6 +93,10 @@ class Feuille:
     def entetes(self) -> list[str]:
         return [colonne.entete for colonne in self.colonnes]
 
+    def cellules(self, ligne: dict) -> list:
+        """A row of ``lignes`` as the cells a workbook holds, in the order of the columns."""
+        return [colonne.type.ecrire(ligne.get(colonne.entete)) for colonne in self.colonnes]
+
     @property
     def colonnes_de_cle(self) -> list[Colonne]:
         par_entete = {colonne.entete: colonne for colonne in self.colonnes}
