@@ -41,6 +41,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# The code served: this checkout, or another one (--racine: an earlier commit, to compare).
+RACINE = ROOT
 PYTHON = sys.executable
 MOT_DE_PASSE = "charge-projet-social-2026"
 MARQUE = re.compile(r"\s*\[charge [a-z0-9-]+\]$")
@@ -176,6 +178,8 @@ if __name__ != "__main__":
     CONNEXIONS: list = []
     PHASES = [tuple(map(int, p.split(":"))) for p in os.environ["CHARGE_PHASES"].split()]
     CADENCE = float(os.environ.get("CHARGE_CADENCE", "10"))
+    ATTENTE = tuple(float(x) for x in os.environ.get("CHARGE_ATTENTE", "2:6").split(":"))
+    SANS_PDF = os.environ.get("CHARGE_SANS_PDF") == "1"
     NUMEROS = {"agent": itertools.count(), "elu": itertools.count()}
 
     @events.request.add_listener
@@ -209,7 +213,7 @@ if __name__ != "__main__":
 
     class Lecteur(HttpUser):
         abstract = True
-        wait_time = between(2, 6)
+        wait_time = between(*ATTENTE)
         genre = ""
 
         def on_start(self) -> None:
@@ -265,6 +269,8 @@ if __name__ != "__main__":
 
         @task(2)
         def fiche_pdf(self) -> None:
+            if SANS_PDF:
+                return self.fiche()
             self.client.get(f"/actions/{self._action()}/fiche.pdf", name="fiche (PDF)")
 
     class Elu(Lecteur):
@@ -277,13 +283,15 @@ if __name__ != "__main__":
 
         @task(3)
         def catalogue_pdf(self) -> None:
-            if not self.catalogue:
+            if not self.catalogue or SANS_PDF:
                 return self.fiche()
             self.catalogue = False
             self.client.get("/actions/catalogue.pdf", name="catalogue des fiches (PDF)")
 
         @task(1)
         def dossier_pdf(self) -> None:
+            if SANS_PDF:
+                return self.plan()
             self.client.get(
                 f"/bilans/{DONNEES['bilan_clos']}/dossier.pdf", name="dossier du bilan clos (PDF)"
             )
@@ -376,7 +384,7 @@ def _pg(commande: list[str], url: str) -> None:
 def _manage(environ: dict, *args: str, capture: bool = False) -> str:
     resultat = subprocess.run(
         [PYTHON, "manage.py", *args],
-        cwd=ROOT,
+        cwd=RACINE,
         env=environ,
         check=True,
         text=True,
@@ -497,8 +505,9 @@ def demarrer_serveur(
     journal = (dossier / "gunicorn.log").open("w")
     serveur = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "projet_social.wsgi"]
-        + ["--config", "deploy/gunicorn.conf.py", "--access-logfile", str(dossier / "acces.log")],
-        cwd=ROOT,
+        + ["--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        + ["--access-logfile", str(dossier / "acces.log")],
+        cwd=RACINE,
         env=production,
         stdout=journal,
         stderr=subprocess.STDOUT,
@@ -670,6 +679,12 @@ def main() -> None:
         "--phases", nargs="+", default=["50:120", "100:60"], help="USERS:SECONDS, in turn"
     )
     parser.add_argument("--cadence", type=float, default=10, help="users started per second")
+    parser.add_argument(
+        "--attente", default="2:6", help="MIN:MAX seconds a user reads a page before the next"
+    )
+    parser.add_argument(
+        "--sans-pdf", action="store_true", help="pages only (a PDF task asks for a page instead)"
+    )
     parser.add_argument("--gzip", action="store_true", help="pages compressed by Django")
     parser.add_argument(
         "--fiches", type=int, help="only the first N fiches (few: more edits collide)"
@@ -678,7 +693,16 @@ def main() -> None:
         "--reprendre", action="store_true", help="reuse the database of the previous run"
     )
     parser.add_argument("--sortie", type=Path, help="write the figures as JSON here")
+    parser.add_argument(
+        "--racine",
+        type=Path,
+        default=ROOT,
+        help="serve the code of this checkout (a git worktree of an earlier commit, to compare"
+        " with the same users); the server settings are this checkout's deploy/gunicorn.conf.py",
+    )
     args = parser.parse_args()
+    global RACINE
+    RACINE = args.racine.resolve()
     phases = [tuple(map(int, p.split(":"))) for p in args.phases]
     pic = max(u for u, _ in phases)
     # One account per simulated user at the peak, 2 agents for 3 élus (the users' weights).
@@ -715,6 +739,8 @@ def main() -> None:
                     "CHARGE_JOURNAL": str(dossier / "journal.json"),
                     "CHARGE_PHASES": " ".join(args.phases),
                     "CHARGE_CADENCE": str(args.cadence),
+                    "CHARGE_ATTENTE": args.attente,
+                    "CHARGE_SANS_PDF": "1" if args.sans_pdf else "0",
                 },
                 check=False,
                 timeout=duree + 120,
@@ -735,7 +761,8 @@ def main() -> None:
         bilan = verifier(environ, debut_iso, journal["sauvegardes"])
         contexte = {
             "titre": f"{args.workers} processus × {args.threads} fil(s)"
-            f"{', GZip' if args.gzip else ''}, "
+            f"{', GZip' if args.gzip else ''}{', sans PDF' if args.sans_pdf else ''}, "
+            f"attente {args.attente} s, "
             f"{os.cpu_count()} cœurs, {donnees['hasher'].rsplit('.', 1)[-1]}",
             "workers": args.workers,
             "threads": args.threads,

@@ -8,6 +8,9 @@ class ProjetSocialConfig(AppConfig):
     verbose_name = "Projet social"
 
     def ready(self) -> None:
+        # The receivers of the middleware module (the login's time, for the sliding session)
+        # are connected before any request, not when the first one loads the middleware.
+        import projet_social.middleware  # noqa: F401
         from projet_social.roles import creer_groupes_absents
         from projet_social.search import register_sqlite_functions
 

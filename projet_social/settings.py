@@ -119,12 +119,20 @@ ACCESSIBILITE_CONTACT = os.environ.get("ACCESSIBILITE_CONTACT", "")
 ACCESSIBILITE_DATE = os.environ.get("ACCESSIBILITE_DATE", "26 novembre 2026")
 
 # A cache shared by every server process, in the database (no extra service to run). The
-# table is created by a migration.
+# table is created by a migration. ``documents``: the PDFs already rendered, under the
+# SHA-256 of their HTML (projet_social/pdf.py), for a day at most, the 200 latest.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "projet_social_cache",
-    }
+    },
+    "documents": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "projet_social_cache",
+        "KEY_PREFIX": "documents",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
 }
 # Every way in (the login page, the admin's, authenticate()) goes through the guard against
 # password guessing (projet_social/connexion.py): failed logins allowed per (identifiant,

@@ -4,6 +4,8 @@ out, permissions, a fixed number of queries, bad input, and a renderer that read
 but the project's static files."""
 
 import io
+import logging
+import os
 import re
 from decimal import Decimal
 from unittest import mock
@@ -185,6 +187,9 @@ def _plan(objectif, campagne, n):
         )
 
 
+CATALOGUE, FICHE, FICHE_GARDEE = 24, 21, 16
+
+
 def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_num_queries):
     campagne = CampagneFactory(projet=projet, annee=2025)
     _plan(objectif, campagne, 3)
@@ -193,17 +198,19 @@ def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_nu
     # Catalogue: 1 session, 2 user, 3-4 the user's permissions, 5 projet, 6 latest review,
     # 7 the services (a filter's choices, read when the filters are), 8 the fiches with their
     # progress, 9-14 publics, needs, partners, indicators, steps, budget, 15-16 evaluations
-    # and their measures, 17 axes, 18 objectives.
-    with django_assert_num_queries(18):
+    # and their measures, 17 axes, 18 objectives; then the cache of rendered documents: 19 a
+    # lookup, and a new document kept: 20 count, 21-22 savepoint, 23 lookup, 24 insert.
+    with django_assert_num_queries(CATALOGUE):
         client.get(reverse("actions:catalogue_pdf"))
-    # Fiche: the same rows for one fiche (no filter's choices): 15.
-    with django_assert_num_queries(15):
+    # Fiche: the same rows for one fiche (no filter's choices): 15, then the cache: 21.
+    with django_assert_num_queries(FICHE):
         client.get(reverse("actions:fiche_pdf", args=[fiche.pk]))
     _plan(objectif, campagne, 27)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(CATALOGUE):
         response = client.get(reverse("actions:catalogue_pdf"))
     assert "30 fiches" in _texte(_lire(response))
-    with django_assert_num_queries(15):
+    # The fiche has not changed: the PDF kept is served (its lookup, nothing written).
+    with django_assert_num_queries(FICHE_GARDEE):
         client.get(reverse("actions:fiche_pdf", args=[fiche.pk]))
 
 
@@ -256,7 +263,7 @@ def test_fetcher_serves_static_files_and_data_uris():
     assert pdf.recuperateur().fetch("data:text/plain,bonjour").read() == b"bonjour"
 
 
-def test_no_file_or_url_typed_into_a_fiche_is_fetched(client, agent, action, tmp_path):
+def test_no_file_or_url_typed_into_a_fiche_is_fetched(client, agent, action, tmp_path, caplog):
     secret = tmp_path / "secret.txt"
     secret.write_text("NE DOIT PAS SORTIR")
     piege = (
@@ -267,16 +274,98 @@ def test_no_file_or_url_typed_into_a_fiche_is_fetched(client, agent, action, tmp
     action.constat = piege
     action.description = f'url("file://{secret}")'
     action.save()
-    demandees = []
     fetch = pdf.RecuperateurStatique.fetch
 
     def espion(self, url, headers=None):
-        demandees.append(url)
+        # Runs in the rendering process: it tells by the log, which its parent logs again.
+        logging.getLogger("tests.espion").warning("demandée %s", url)
         return fetch(self, url, headers)
 
     client.force_login(agent)
     with mock.patch.object(pdf.RecuperateurStatique, "fetch", espion):
-        texte = _texte(_lire(client.get(reverse("actions:fiche_pdf", args=[action.pk]))))
+        with caplog.at_level("WARNING", logger="tests.espion"):
+            texte = _texte(_lire(client.get(reverse("actions:fiche_pdf", args=[action.pk]))))
+    demandees = [
+        r.getMessage().removeprefix("demandée ") for r in caplog.records if r.name == "tests.espion"
+    ]
     assert "NE DOIT PAS SORTIR" not in texte
     assert "<img src=" in texte and "<link rel=" in texte  # shown as the text typed
     assert demandees and all(u.startswith(f"{pdf.BASE_URL}static/") for u in demandees)
+
+
+# --- Rendered apart, at a lower priority, and once per document ----------------------------
+
+
+def _qui_rend(html):
+    """In place of WeasyPrint: which process rendered, and at which niceness."""
+    return f"{os.getpid()} {os.nice(0)}".encode(), 1
+
+
+def test_weasyprint_runs_in_a_child_process_at_a_lower_priority():
+    with mock.patch.object(pdf, "_mettre_en_page", _qui_rend):
+        rendu = pdf.rendre_html("<p>x</p>")
+    pid, priorite = map(int, rendu.contenu.split())
+    assert pid != os.getpid()
+    assert priorite == min(19, os.nice(0) + pdf.PRIORITE_DU_RENDU)
+
+
+def test_a_failure_in_the_child_reaches_the_user_as_a_french_page(client, elu, action, caplog):
+    def plantage(html):
+        raise ValueError("police introuvable")
+
+    client.force_login(elu)
+    with mock.patch.object(pdf, "_mettre_en_page", plantage):
+        response = client.get(reverse("actions:fiche_pdf", args=[action.pk]))
+    assert response.status_code == 500
+    assert "Le document PDF n'a pas pu être produit" in response.content.decode()
+    # The child's traceback is in the server's log.
+    assert "police introuvable" in caplog.text and "ValueError" in caplog.text
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    with mock.patch.object(pdf, "_mettre_en_page", lambda html: os._exit(3)):
+        with pytest.raises(pdf.EchecDuRendu, match="statut"):
+            pdf.rendre_html("<p>x</p>")
+
+
+def test_the_childs_log_records_are_logged_by_the_server(caplog):
+    html = '<img src="file:///etc/passwd"><p>texte</p>'
+    with caplog.at_level("WARNING"):
+        rendu = pdf.rendre_html(html)
+    assert rendu.contenu.startswith(b"%PDF")
+    assert "ressource refusée file:///etc/passwd" in caplog.text
+
+
+def test_the_same_document_is_rendered_once_and_an_edited_one_again(client, elu, action):
+    client.force_login(elu)
+    url = reverse("actions:fiche_pdf", args=[action.pk])
+    with mock.patch.object(pdf, "rendre_html", wraps=pdf.rendre_html) as rendu:
+        premier = client.get(url)
+        second = client.get(url)
+        assert rendu.call_count == 1
+        assert second.content == premier.content
+        action.constat = "Un constat écrit entre les deux impressions."
+        action.save()
+        troisieme = client.get(url)
+        assert rendu.call_count == 2
+    assert "Un constat écrit entre les deux impressions." in _texte(_lire(troisieme))
+    assert "Un constat écrit" not in _texte(_lire(premier))
+
+
+def test_the_key_is_the_document_not_the_second_it_was_made():
+    html = '<html><head><meta name="dcterms.created" content="{}"></head><body>{}</body></html>'
+    cle = pdf.cle_du_document
+    assert cle(html.format("2026-11-26T10:00:00", "a")) == cle(
+        html.format("2026-11-26T10:00:59", "a")
+    )
+    assert cle(html.format("2026-11-26T10:00:00", "a")) != cle(
+        html.format("2026-11-26T10:00:00", "b")
+    )
+    # Another WeasyPrint (or stylesheet, or font): another key for the same HTML.
+    avant = cle(html.format("", "a"))
+    pdf._empreinte_de_la_mise_en_page.cache_clear()
+    try:
+        with mock.patch.object(pdf.weasyprint, "__version__", "0.0"):
+            assert cle(html.format("", "a")) != avant
+    finally:
+        pdf._empreinte_de_la_mise_en_page.cache_clear()

@@ -157,7 +157,13 @@ def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if contenu is not None:
         return pdf.reponse(contenu, nom)
     try:
-        rendu = pdf.rendre(GABARIT, contexte_du_dossier(projet, campagne), request)
+        # A closed review's dossier is kept with it (DossierBilan), not in the cache.
+        rendu = pdf.rendre(
+            GABARIT,
+            contexte_du_dossier(projet, campagne),
+            request,
+            garder=not campagne.est_close,
+        )
     except Exception:
         logger.exception("PDF : échec du rendu du dossier du %s", campagne)
         return pdf.page_erreur(request, nom)

@@ -1,0 +1,82 @@
+"""What a server process prepares before it answers anyone: the URLs (every view module and
+what it imports, WeasyPrint included) and every template of the project, compiled.
+
+Django does this work lazily, at the first request that needs it: the first page a new
+gunicorn process serves then costs a second or more, and a process is new at every start,
+every restart and every ``max_requests`` recycling, which is when users log in. ``wsgi.py``
+calls ``prechauffer()`` once per process, before gunicorn gives it a connection; nothing here
+touches the database (a process must not open its connection before it is forked).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.forms.renderers import get_default_renderer
+from django.template import TemplateSyntaxError, engines
+from django.urls import get_resolver
+
+logger = logging.getLogger(__name__)
+
+# The widgets our forms draw through Django's form renderer.
+GABARITS_DES_FORMULAIRES = [
+    "django/forms/div.html",
+    "django/forms/errors/list/ul.html",
+    "django/forms/label.html",
+    "django/forms/widgets/attrs.html",
+    "django/forms/widgets/input.html",
+    "django/forms/widgets/select.html",
+    "django/forms/widgets/select_option.html",
+    "django/forms/widgets/checkbox.html",
+    "django/forms/widgets/checkbox_select.html",
+    "django/forms/widgets/multiple_input.html",
+    "django/forms/widgets/input_option.html",
+    "django/forms/widgets/textarea.html",
+    "django/forms/widgets/hidden.html",
+    "django/forms/widgets/number.html",
+    "django/forms/widgets/text.html",
+    "django/forms/widgets/date.html",
+    "django/forms/widgets/email.html",
+    "django/forms/widgets/url.html",
+    "django/forms/widgets/file.html",
+]
+
+
+def gabarits_du_projet() -> list[str]:
+    """The names of the project's templates (``templates/``; the apps have none of their
+    own)."""
+    noms = set()
+    for dossier in (Path(d) for d in settings.TEMPLATES[0]["DIRS"]):
+        if dossier.is_dir():
+            noms.update(
+                chemin.relative_to(dossier).as_posix()
+                for chemin in dossier.rglob("*")
+                if chemin.suffix in {".html", ".txt", ".svg", ".xml"} and chemin.is_file()
+            )
+    return sorted(noms)
+
+
+def prechauffer() -> dict[str, float | int]:
+    """Import the views and compile the templates; returns what was done, for the log."""
+    debut = time.perf_counter()
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf and every view module
+    moteur = engines["django"]
+    compiles = 0
+    for nom in gabarits_du_projet():
+        try:
+            moteur.get_template(nom)
+            compiles += 1
+        except TemplateSyntaxError:  # a broken template fails its page, not the server
+            logger.exception("Préchauffage : gabarit illisible %s", nom)
+    rendu = get_default_renderer()
+    for nom in GABARITS_DES_FORMULAIRES:
+        try:
+            rendu.get_template(nom)
+        except Exception:  # noqa: BLE001 - a missing widget template is Django's concern
+            logger.debug("Préchauffage : gabarit de formulaire absent %s", nom)
+    secondes = time.perf_counter() - debut
+    logger.info("Processus prêt : %d gabarits compilés en %.2f s", compiles, secondes)
+    return {"gabarits": compiles, "secondes": secondes}
