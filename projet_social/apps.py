@@ -11,6 +11,7 @@ class ProjetSocialConfig(AppConfig):
         # The receivers of the middleware module (the login's time, for the sliding session)
         # are connected before any request, not when the first one loads the middleware.
         import projet_social.middleware  # noqa: F401
+        from projet_social.generation import installer_declencheurs
         from projet_social.roles import creer_groupes_absents
         from projet_social.search import register_sqlite_functions
 
@@ -21,4 +22,10 @@ class ProjetSocialConfig(AppConfig):
             creer_groupes_absents,
             sender=apps.get_app_config("evaluations"),
             dispatch_uid="ps_groupes",
+        )
+        # The triggers that log every write to the plan's tables, new tables included.
+        post_migrate.connect(
+            installer_declencheurs,
+            sender=apps.get_app_config("evaluations"),
+            dispatch_uid="ps_declencheurs",
         )

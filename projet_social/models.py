@@ -103,3 +103,21 @@ class EchecConnexion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifiant} depuis {self.adresse or 'adresse inconnue'}"
+
+
+class Ecriture(models.Model):
+    """One write to a table of the plan (an INSERT, UPDATE or DELETE statement, or row in
+    SQLite), noted by a database trigger whatever wrote it: a form, an import, a queryset's
+    update(), a bulk_create, the shell. Pages that keep a rendered part know by these rows
+    whether the data has changed since (``projet_social.generation``)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = "écriture dans le plan"
+        verbose_name_plural = "écritures dans le plan"
+        # A technical log: no one manages it, so no role has permissions on it.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Écriture n° {self.pk}"

@@ -133,6 +133,15 @@ CACHES = {
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 200},
     },
+    # Parts of pages rendered for everyone alike, kept while the plan has not changed
+    # (projet_social/generation.py), shared by the server processes: one rendering per change
+    # of the plan, not one per process. Parts of earlier generations expire after 10 minutes.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "projet_social_cache_pages",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 # Every way in (the login page, the admin's, authenticate()) goes through the guard against
 # password guessing (projet_social/connexion.py): failed logins allowed per (identifiant,

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 from actions.enums import StatutAction
 from tests.actions.factories import ActionFactory
@@ -24,6 +25,16 @@ def elu(db):
 @pytest.fixture
 def administrateur(db):
     return AdministrateurFactory(username="admin-test")
+
+
+@pytest.fixture(autouse=True)
+def _parties_de_pages_oubliees(request):
+    # The parts of pages kept (cache « pages », a table no flush empties) would outlive a
+    # transactional test's emptied database, where the next one may reach the same
+    # generation with other data. (Other tests' rows go with their rolled-back transaction.)
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

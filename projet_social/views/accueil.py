@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from axes.models import Axe
 from evaluations.models import Campagne
+from projet_social.generation import fragment, generation
 from projet_social.permissions import projet_courant_ou_none
 from projet_social.views.a_faire import a_faire
 from projet_social.views.tableau import Portee
@@ -62,6 +64,8 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     """The home page, for everyone: where the projet stands in a review (the latest by
     default) with its charts, each figure linking to the actions behind it; for an agent or a
     pilote, what is theirs to do first."""
+    # Before any data is read: the figures kept under this generation are at least as recent.
+    generation_lue = generation()
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is None:
@@ -99,7 +103,25 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         choix_invalide=choix_invalide,
         portee=portee,
         campagne=campagne,
-        **tableau(portee, axes, indicateur_choisi=request.GET.get("indicateur")),
+    )
+    indicateur = request.GET.get("indicateur")
+
+    def rendre() -> str:
+        # Without the request: no user, no permission, no token can end up in what is kept.
+        return render_to_string(
+            "includes/_tableau_donnees.html",
+            {
+                "portee": portee,
+                "campagne": campagne,
+                **tableau(portee, axes, indicateur_choisi=indicateur),
+            },
+        )
+
+    context["donnees_du_tableau"] = fragment(
+        "tableau de bord",
+        generation_lue,
+        (projet.pk, portee.cle, indicateur),
+        rendre,
     )
     return render(request, "home.html", context)
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from actions.enums import Priorite
@@ -27,6 +28,7 @@ from evaluations.models import (
 from evaluations.services import origine_de
 from projet_social.classeur.export import slug_de
 from projet_social.classeur.feuilles import FEUILLES
+from projet_social.generation import fragment, generation
 from projet_social.permissions import (
     exiger,
     exiger_lecture_action,
@@ -241,17 +243,50 @@ def _get_action_for_user(request: HttpRequest, pk: int, actions) -> Action:
 
 @require_safe
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
+    # Before any data is read: the parts kept under this generation are at least as recent.
+    generation_lue = generation()
     projet = get_projet_courant(request).pk
     campagne = Campagne.objects.derniere(projet)
-    # The fiche and where it stands in the latest review, in one query.
+    # The fiche's heading and where it stands in the latest review, in one query; its
+    # sections and evaluations (the same for every reader) are rendered once per change of
+    # the plan.
     action = _get_action_for_user(
-        request, pk, avancement_des_actions(Action.objects.pour_fiche(), campagne)
+        request,
+        pk,
+        avancement_des_actions(
+            Action.objects.select_related("objectif__axe").with_en_retard(), campagne
+        ),
     )
     user = request.user
-    evaluations = list(Evaluation.objects.de_la_fiche(action))
-    indicateurs = list(action.indicateurs.all())
-    _mesures_des_indicateurs(indicateurs, evaluations)
     precedente, suivante = Action.objects.du_projet(projet).voisines(action)
+
+    def parties() -> dict:
+        (complete,) = Action.objects.pour_fiche().filter(pk=action.pk)
+        evaluations = list(Evaluation.objects.de_la_fiche(complete))
+        indicateurs = list(complete.indicateurs.all())
+        _mesures_des_indicateurs(indicateurs, evaluations)
+        return {
+            "sections": render_to_string(
+                "actions/includes/_fiche_sections.html",
+                {
+                    "action": complete,
+                    "indicateurs": indicateurs,
+                    "budget": _budget_par_annee(complete.lignes_budget.all()),
+                },
+            ),
+            "evaluations": render_to_string(
+                "actions/includes/_fiche_evaluations.html",
+                {
+                    "action": complete,
+                    "evaluations": evaluations,
+                    "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
+                },
+            ),
+        }
+
+    parts = fragment(
+        "fiche", generation_lue, (projet, action.pk, campagne and campagne.pk), parties
+    )
     return render(
         request,
         "actions/fiche.html",
@@ -260,11 +295,9 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
             "campagne": campagne,
             "situation": action,
             "origine_avancement": origine_de(action, campagne),
-            "indicateurs": indicateurs,
-            "evaluations": evaluations,
-            "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
-            "bilans_ouverts": _bilans_ouverts(user, action, evaluations, projet),
-            "budget": _budget_par_annee(action.lignes_budget.all()),
+            "sections_de_la_fiche": parts["sections"],
+            "evaluations_de_la_fiche": parts["evaluations"],
+            "bilans_ouverts": _bilans_ouverts(user, action, projet),
             "precedente": precedente,
             "suivante": suivante,
             "historique": _apercu_historique(action),
@@ -330,13 +363,16 @@ def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
     return {"campagnes": campagnes, "lignes": lignes}
 
 
-def _bilans_ouverts(user, action: Action, evaluations: list, projet: int) -> list[tuple]:
+def _bilans_ouverts(user, action: Action, projet: int) -> list[tuple]:
     """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
-    when the user may evaluate the action (one query); nothing for the others."""
+    when the user may evaluate the action (two queries); nothing for the others."""
     if not peut_evaluer_action(user, action):
         return []
-    par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
     ouvertes = Campagne.objects.du_projet(projet).ouvertes()
+    par_campagne = {
+        evaluation.campagne_id: evaluation
+        for evaluation in Evaluation.objects.filter(action=action, campagne__in=ouvertes)
+    }
     return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
 
 

@@ -120,6 +120,16 @@ class Portee:
     comparee: Campagne | None = None
     aujourdhui: datetime.date = field(default_factory=timezone.localdate)
 
+    @property
+    def cle(self) -> tuple:
+        """What the dashboard's figures depend on, for the part kept (with the date)."""
+        return (
+            self.campagne and self.campagne.pk,
+            self.axe and self.axe.pk,
+            self.comparee and self.comparee.pk,
+            self.aujourdhui.isoformat(),
+        )
+
     def actions(self):
         actions = Action.objects.du_projet(self.projet)
         if self.axe is not None:
