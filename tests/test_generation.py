@@ -175,21 +175,14 @@ def test_user_names_on_the_dashboard_follow_their_change(client, elu, bilan):
     assert len(_gardees()) == 2
 
 
-def test_the_fiche_keeps_its_sections_for_all_and_its_buttons_for_each(
-    client, agent, elu, action, bilan
-):
-    page = f"/actions/{action.pk}/"
+def test_the_plan_keeps_one_tree_per_set_of_buttons(client, agent, elu, action):
     client.force_login(agent)
-    vue_agent = client.get(page).content.decode()
-    assert "Modifier la fiche" in vue_agent
+    arbre_agent = client.get("/plan/").content.decode()
+    assert "Ajouter une action" in arbre_agent
     client.force_login(elu)
-    vue_elu = client.get(page).content.decode()
-    assert "Modifier la fiche" not in vue_elu  # the buttons are not in the parts kept
-
-    def sections(html):
-        return html.split('id="identification"')[1].split('id="evaluations"')[0]
-
-    assert sections(vue_elu) == sections(vue_agent)
+    arbre_elu = client.get("/plan/").content.decode()
+    assert "Ajouter une action" not in arbre_elu and action.intitule in arbre_elu
+    assert len(_gardees()) == 2  # the agent's tree and the élu's
     # Written by a queryset (no signal, no save()): the next reading shows it.
-    Action.objects.filter(pk=action.pk).update(moyens_materiels="Un minibus prêté par la CAF")
-    assert "Un minibus prêté par la CAF" in client.get(page).content.decode()
+    Action.objects.filter(pk=action.pk).update(intitule="Un minibus pour les aînés")
+    assert "Un minibus pour les aînés" in client.get("/plan/").content.decode()

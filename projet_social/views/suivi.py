@@ -60,32 +60,53 @@ SECTIONS_PDF = [
 def plan(request: HttpRequest) -> HttpResponse:
     """Every axe, objective and action on one page, with progress in the latest review."""
     exiger(request.user, "axes.view_axe")
+    # Before any data is read: the tree kept under this generation is at least as recent.
+    generation_lue = generation()
     projet = get_projet_courant(request)
     campagne = Campagne.objects.derniere(projet)
-    actions = avancement_des_actions(
-        Action.objects.select_related("pilote").with_en_retard().ordre_code(), campagne
-    )
-    axes = list(Axe.objects.du_projet(projet).pour_plan(actions))
-    total, par_axe, par_objectif = avancements(projet, campagne)
-    vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
-    for axe in axes:
-        axe.avancement = par_axe.get(axe.numero, vide)
-        for objectif in axe.objectifs.all():
-            objectif.axe = axe  # objectif.code reads the axe: no query per objective
-            objectif.avancement = par_objectif.get((axe.numero, objectif.numero), vide)
-            for action in objectif.actions.all():
-                action.objectif = objectif
-                action.origine_avancement = origine_de(action, campagne)
+    user = request.user
+    # The buttons of the tree: part of what it is kept under.
+    droits = {
+        "change_axe": user.has_perm("axes.change_axe"),
+        "add_action": user.has_perm("actions.add_action"),
+        "change_objectif": user.has_perm("axes.change_objectif"),
+        "add_objectif": user.has_perm("axes.add_objectif"),
+    }
+
+    def arbre() -> str:
+        actions = avancement_des_actions(
+            Action.objects.select_related("pilote").with_en_retard().ordre_code(), campagne
+        )
+        axes = list(Axe.objects.du_projet(projet).pour_plan(actions))
+        total, par_axe, par_objectif = avancements(projet, campagne)
+        vide = Avancement(moyenne=None, evaluees=0, comptees=0, campagne=campagne)
+        for axe in axes:
+            axe.avancement = par_axe.get(axe.numero, vide)
+            for objectif in axe.objectifs.all():
+                objectif.axe = axe  # objectif.code reads the axe: no query per objective
+                objectif.avancement = par_objectif.get((axe.numero, objectif.numero), vide)
+                for action in objectif.actions.all():
+                    action.objectif = objectif
+                    action.origine_avancement = origine_de(action, campagne)
+        return render_to_string(
+            "axes/includes/_plan_arbre.html",
+            {
+                "axes": axes,
+                "avancement": total,
+                "droits": droits,
+                "feuilles_csv": [(feuille.nom, slug_de(feuille)) for feuille in FEUILLES],
+            },
+        )
+
+    cle = (projet.pk, campagne and campagne.pk, tuple(sorted(droits.items())))
     return render(
         request,
         "axes/plan.html",
         {
             "projet": projet,
             "campagne": campagne,
-            "axes": axes,
-            "avancement": total,
-            "peut_importer": peut_importer(request.user),
-            "feuilles_csv": [(feuille.nom, slug_de(feuille)) for feuille in FEUILLES],
+            "arbre_du_plan": fragment("plan", generation_lue, cle, arbre),
+            "peut_importer": peut_importer(user),
         },
     )
 
@@ -243,50 +264,17 @@ def _get_action_for_user(request: HttpRequest, pk: int, actions) -> Action:
 
 @require_safe
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
-    # Before any data is read: the parts kept under this generation are at least as recent.
-    generation_lue = generation()
     projet = get_projet_courant(request).pk
     campagne = Campagne.objects.derniere(projet)
-    # The fiche's heading and where it stands in the latest review, in one query; its
-    # sections and evaluations (the same for every reader) are rendered once per change of
-    # the plan.
+    # The fiche and where it stands in the latest review, in one query.
     action = _get_action_for_user(
-        request,
-        pk,
-        avancement_des_actions(
-            Action.objects.select_related("objectif__axe").with_en_retard(), campagne
-        ),
+        request, pk, avancement_des_actions(Action.objects.pour_fiche(), campagne)
     )
     user = request.user
+    evaluations = list(Evaluation.objects.de_la_fiche(action))
+    indicateurs = list(action.indicateurs.all())
+    _mesures_des_indicateurs(indicateurs, evaluations)
     precedente, suivante = Action.objects.du_projet(projet).voisines(action)
-
-    def parties() -> dict:
-        (complete,) = Action.objects.pour_fiche().filter(pk=action.pk)
-        evaluations = list(Evaluation.objects.de_la_fiche(complete))
-        indicateurs = list(complete.indicateurs.all())
-        _mesures_des_indicateurs(indicateurs, evaluations)
-        return {
-            "sections": render_to_string(
-                "actions/includes/_fiche_sections.html",
-                {
-                    "action": complete,
-                    "indicateurs": indicateurs,
-                    "budget": _budget_par_annee(complete.lignes_budget.all()),
-                },
-            ),
-            "evaluations": render_to_string(
-                "actions/includes/_fiche_evaluations.html",
-                {
-                    "action": complete,
-                    "evaluations": evaluations,
-                    "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
-                },
-            ),
-        }
-
-    parts = fragment(
-        "fiche", generation_lue, (projet, action.pk, campagne and campagne.pk), parties
-    )
     return render(
         request,
         "actions/fiche.html",
@@ -295,9 +283,11 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
             "campagne": campagne,
             "situation": action,
             "origine_avancement": origine_de(action, campagne),
-            "sections_de_la_fiche": parts["sections"],
-            "evaluations_de_la_fiche": parts["evaluations"],
-            "bilans_ouverts": _bilans_ouverts(user, action, projet),
+            "indicateurs": indicateurs,
+            "evaluations": evaluations,
+            "indicateurs_par_annee": _indicateurs_par_annee(indicateurs, evaluations),
+            "bilans_ouverts": _bilans_ouverts(user, action, evaluations, projet),
+            "budget": _budget_par_annee(action.lignes_budget.all()),
             "precedente": precedente,
             "suivante": suivante,
             "historique": _apercu_historique(action),
@@ -363,16 +353,13 @@ def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
     return {"campagnes": campagnes, "lignes": lignes}
 
 
-def _bilans_ouverts(user, action: Action, projet: int) -> list[tuple]:
+def _bilans_ouverts(user, action: Action, evaluations: list, projet: int) -> list[tuple]:
     """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
-    when the user may evaluate the action (two queries); nothing for the others."""
+    when the user may evaluate the action (one query); nothing for the others."""
     if not peut_evaluer_action(user, action):
         return []
+    par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
     ouvertes = Campagne.objects.du_projet(projet).ouvertes()
-    par_campagne = {
-        evaluation.campagne_id: evaluation
-        for evaluation in Evaluation.objects.filter(action=action, campagne__in=ouvertes)
-    }
     return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
 
 
