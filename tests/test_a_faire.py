@@ -181,18 +181,19 @@ def _fiches(objectif, pilote, campagne, nombre: int, debut: int) -> dict[str, in
     return attendus
 
 
-def test_three_queries_whatever_the_number_of_fiches(
+def test_four_queries_whatever_the_number_of_fiches(
     projet, objectif, pilote, campagne, django_assert_num_queries
 ):
     attendus = _fiches(objectif, pilote, campagne, 3, debut=1)
-    # 1 the fiches to evaluate in the review, 2 the late fiches, 3 the steps with their fiche.
-    with django_assert_num_queries(3):
+    # 1 does the user pilot a fiche, 2 the fiches to evaluate in the review, 3 the late
+    # fiches, 4 the steps with their fiche.
+    with django_assert_num_queries(4):
         resultat = a_faire(pilote, projet, campagne, aujourdhui=AUJOURDHUI)
     assert {nom: len(getattr(resultat, nom)) for nom in attendus} == attendus
 
     plus = _fiches(objectif, pilote, campagne, 27, debut=4)
     attendus = {nom: attendus[nom] + plus[nom] for nom in attendus}
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         resultat = a_faire(pilote, projet, campagne, aujourdhui=AUJOURDHUI)
     assert (
         {nom: len(getattr(resultat, nom)) for nom in attendus}
@@ -206,6 +207,15 @@ def test_three_queries_whatever_the_number_of_fiches(
     # Rendering reads nothing more.
     with django_assert_num_queries(0):
         render_to_string("includes/_a_faire.html", {"a_faire": resultat})
+
+
+def test_one_query_for_a_user_who_pilots_nothing(
+    projet, objectif, pilote, elu, campagne, django_assert_num_queries
+):
+    _fiches(objectif, pilote, campagne, 3, debut=1)
+    with django_assert_num_queries(1):
+        resultat = a_faire(elu, projet, campagne, aujourdhui=AUJOURDHUI)
+    assert resultat.vide and resultat.campagne == campagne
 
 
 # --- The partial --------------------------------------------------------------------------

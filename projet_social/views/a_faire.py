@@ -18,8 +18,10 @@ fits (the partial brings its own ``<h2>À faire</h2>`` and an ``<h3>`` per list)
     {# the template #}
     {% include "includes/_a_faire.html" %}
 
-Three queries whatever the number of fiches, steps and reviews (one per list; two without an
-open review), and none when rendering: the items carry their text and their link.
+One query for a user who pilots no fiche (most élus, and agents who pilot none: nothing to
+list), else four whatever the number of fiches, steps and reviews (that one, then one per
+list; three without an open review), and none when rendering: the items carry their text and
+their link.
 """
 
 import datetime
@@ -91,6 +93,8 @@ def a_faire(
         return AFaire(campagne=campagne)
     aujourdhui = aujourdhui or timezone.localdate()
     pilotees = Action.objects.du_projet(projet).filter(pilote=user)
+    if not pilotees.exists():
+        return AFaire(campagne=campagne)
     fiches = pilotees.select_related("objectif__axe").only(*_CHAMPS_FICHE)
     evaluations = []
     if campagne is not None:
