@@ -9,7 +9,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Processes: 2 × cores + 1. In the load benchmark (benchmarks/load.py, 100 users on 2 cores)
 # 5 processes kept the pages' p95 at 0.5 s where 3 let it reach 1.2 s: a catalogue PDF holds
-# a process for 10 to 20 s, and the others must absorb the rest meanwhile.
+# a process for 10 to 20 s (while its low-priority child renders it), and the others must
+# absorb the rest meanwhile; 8 did worse than 5 (more CPU per request, same 2 cores).
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 # Threads per process (gthread worker when > 1): measured worse here (3 × 4 threads: p95 4.6 s
 # and dropped connections at 100 users), as PDF rendering holds the GIL of its process.
