@@ -68,6 +68,10 @@ PAGES_BALISEES = 250
 PRIORITE_DU_RENDU = 10
 # Documents larger than this are rendered each time rather than kept.
 TAILLE_MAX_EN_CACHE = 16 * 1024 * 1024
+# How long a request waits for the same document being rendered by another process (the
+# catalogue of the demo takes 10 to 20 s under load), and how often it looks.
+ATTENTE_MAX = 120
+INTERVALLE_D_ATTENTE = 0.25
 
 
 class RessourceRefusee(ValueError):
@@ -259,21 +263,45 @@ def cle_du_document(html: str) -> str:
 
 def document(html: str, *, garder: bool = True) -> Rendu:
     """The PDF of ``html``: kept from an earlier rendering of the very same document, else
-    rendered now and kept (unless ``garder`` is false: a document kept elsewhere)."""
+    rendered now and kept (unless ``garder`` is false: a document kept elsewhere).
+
+    When another process is already rendering the very same document (three élus opening the
+    catalogue before a meeting), this one waits for its result rather than rendering it a
+    second time, up to ``ATTENTE_MAX`` seconds; if the other rendering fails or takes longer,
+    it renders the document itself."""
     if not garder:
         return rendre_html(html)
     cle = cle_du_document(html)
     cache = caches["documents"]
     garde = cache.get(cle)
+    if garde is None and not cache.add(f"{cle}:en-cours", True, timeout=ATTENTE_MAX):
+        garde = _attendre(cache, cle)
     if garde is not None:
         contenu, pages = garde
         return Rendu(
             contenu=contenu, pages=pages, secondes_html=0.0, secondes_pdf=0.0, du_cache=True
         )
-    rendu = rendre_html(html)
-    if len(rendu.contenu) <= TAILLE_MAX_EN_CACHE:
-        cache.set(cle, (rendu.contenu, rendu.pages))
+    try:
+        rendu = rendre_html(html)
+        if len(rendu.contenu) <= TAILLE_MAX_EN_CACHE:
+            cache.set(cle, (rendu.contenu, rendu.pages))
+    finally:
+        cache.delete(f"{cle}:en-cours")
     return rendu
+
+
+def _attendre(cache, cle: str):
+    """The document another process is rendering, once kept; None if that rendering ended
+    without keeping it (it failed) or has not ended within ``ATTENTE_MAX`` seconds."""
+    fin = time.monotonic() + ATTENTE_MAX
+    while time.monotonic() < fin:
+        time.sleep(INTERVALLE_D_ATTENTE)
+        garde = cache.get(cle)
+        if garde is not None:
+            return garde
+        if cache.get(f"{cle}:en-cours") is None:
+            return None
+    return None
 
 
 def rendre(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -187,7 +188,7 @@ def _plan(objectif, campagne, n):
         )
 
 
-CATALOGUE, FICHE, FICHE_GARDEE = 24, 21, 16
+CATALOGUE, FICHE, FICHE_GARDEE = 30, 27, 16
 
 
 def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_num_queries):
@@ -199,10 +200,11 @@ def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_nu
     # 7 the services (a filter's choices, read when the filters are), 8 the fiches with their
     # progress, 9-14 publics, needs, partners, indicators, steps, budget, 15-16 evaluations
     # and their measures, 17 axes, 18 objectives; then the cache of rendered documents: 19 a
-    # lookup, and a new document kept: 20 count, 21-22 savepoint, 23 lookup, 24 insert.
+    # lookup, 20-24 « being rendered » marked (count, savepoint, lookup, insert, release),
+    # 25-29 the document kept (the same five), 30 the mark removed.
     with django_assert_num_queries(CATALOGUE):
         client.get(reverse("actions:catalogue_pdf"))
-    # Fiche: the same rows for one fiche (no filter's choices): 15, then the cache: 21.
+    # Fiche: the same rows for one fiche (no filter's choices): 15, then the cache: 27.
     with django_assert_num_queries(FICHE):
         client.get(reverse("actions:fiche_pdf", args=[fiche.pk]))
     _plan(objectif, campagne, 27)
@@ -369,3 +371,51 @@ def test_the_key_is_the_document_not_the_second_it_was_made():
             assert cle(html.format("", "a")) != avant
     finally:
         pdf._empreinte_de_la_mise_en_page.cache_clear()
+
+
+def _rendu_interdit(html):
+    raise AssertionError("rendu une seconde fois")
+
+
+def test_a_document_being_rendered_elsewhere_is_awaited_not_rendered_twice(monkeypatch):
+    html = "<p>Catalogue demandé par trois élus à la fois</p>"
+    cle = pdf.cle_du_document(html)
+    cache = caches["documents"]
+    assert cache.add(f"{cle}:en-cours", True)  # another process has started rendering it
+
+    def pendant_l_attente(secondes):  # ... and keeps its result meanwhile
+        cache.set(cle, (b"%PDF-rendu-ailleurs", 3))
+        cache.delete(f"{cle}:en-cours")
+
+    monkeypatch.setattr(pdf.time, "sleep", pendant_l_attente)
+    monkeypatch.setattr(pdf, "rendre_html", _rendu_interdit)
+    rendu = pdf.document(html)
+    assert rendu.du_cache and rendu.contenu == b"%PDF-rendu-ailleurs" and rendu.pages == 3
+
+
+def test_a_rendering_elsewhere_that_fails_or_lasts_is_not_awaited_forever(monkeypatch):
+    html = "<p>Un autre rendu a échoué</p>"
+    cle = pdf.cle_du_document(html)
+    cache = caches["documents"]
+    cache.add(f"{cle}:en-cours", True)
+    # The other rendering failed: its mark is gone, nothing kept: this one renders.
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.delete(f"{cle}:en-cours"))
+    assert pdf.document(html).contenu.startswith(b"%PDF")
+    # The other rendering lasts beyond ATTENTE_MAX: this one renders too.
+    html = "<p>Un autre rendu dure</p>"
+    cle = pdf.cle_du_document(html)
+    cache.add(f"{cle}:en-cours", True)
+    monkeypatch.setattr(pdf, "ATTENTE_MAX", 0.2)
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: None)
+    rendu = pdf.document(html)
+    assert not rendu.du_cache and rendu.contenu.startswith(b"%PDF")
+    assert cache.get(f"{cle}:en-cours") is None  # its own mark, removed when done
+
+
+def test_a_failed_rendering_removes_its_mark(monkeypatch):
+    html = "<p>Échec</p>"
+    cle = pdf.cle_du_document(html)
+    monkeypatch.setattr(pdf, "rendre_html", lambda h: (_ for _ in ()).throw(ValueError("x")))
+    with pytest.raises(ValueError):
+        pdf.document(html)
+    assert caches["documents"].get(f"{cle}:en-cours") is None
