@@ -31,3 +31,12 @@ errorlog = "-"
 control_socket_disable = True
 # nginx runs on the same host and sets X-Forwarded-For / X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_worker_init(worker):
+    """In each process, before its first request: its database connection and the
+    dashboard's figures ready (projet_social/prechauffage.py; PRECHAUFFAGE=0 to skip)."""
+    if os.environ.get("PRECHAUFFAGE", "1") != "0":
+        from projet_social.prechauffage import preparer_les_donnees
+
+        preparer_les_donnees()

@@ -4,8 +4,13 @@ what it imports, WeasyPrint included) and every template of the project, compile
 Django does this work lazily, at the first request that needs it: the first page a new
 gunicorn process serves then costs a second or more, and a process is new at every start,
 every restart and every ``max_requests`` recycling, which is when users log in. ``wsgi.py``
-calls ``prechauffer()`` once per process, before gunicorn gives it a connection; nothing here
-touches the database (a process must not open its connection before it is forked).
+calls ``prechauffer()`` once per process, before gunicorn gives it a connection; it does not
+touch the database (``wsgi.py`` could be imported before a fork).
+
+Then gunicorn's ``post_worker_init`` (deploy/gunicorn.conf.py), in the process itself, calls
+``preparer_les_donnees()``: the database connection opened, and the dashboard's figures as it
+opens rendered and kept if they are not yet, so that the first users after a start do not
+wait for them.
 """
 
 from __future__ import annotations
@@ -80,3 +85,17 @@ def prechauffer() -> dict[str, float | int]:
     secondes = time.perf_counter() - debut
     logger.info("Processus prêt : %d gabarits compilés en %.2f s", compiles, secondes)
     return {"gabarits": compiles, "secondes": secondes}
+
+
+def preparer_les_donnees() -> None:
+    """In a server process before its first request: its database connection, the
+    dashboard's default figures kept. A failure is logged; the process serves all the same."""
+    debut = time.perf_counter()
+    try:
+        from projet_social.views.accueil import preparer_le_tableau_par_defaut
+
+        preparer_le_tableau_par_defaut()
+    except Exception:  # noqa: BLE001 - a page will say what is wrong; the process must start
+        logger.exception("Préchauffage : le tableau de bord n'a pas pu être préparé")
+        return
+    logger.info("Tableau de bord prêt en %.2f s", time.perf_counter() - debut)

@@ -19,6 +19,7 @@ TOIT = (
     "projet_social.models",
     "projet_social.connexion",
     "projet_social.admin_toit",
+    "projet_social.prechauffage",  # it prepares the views' pages
 )
 
 

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from axes.models import Axe
+from axes.models import Axe, ProjetSocial
 from evaluations.models import Campagne
 from projet_social.generation import fragment, generation
 from projet_social.permissions import projet_courant_ou_none
@@ -104,7 +104,17 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         portee=portee,
         campagne=campagne,
     )
-    indicateur = request.GET.get("indicateur")
+    context["donnees_du_tableau"] = figures_du_tableau(
+        generation_lue, projet, portee, axes, request.GET.get("indicateur")
+    )
+    return render(request, "home.html", context)
+
+
+def figures_du_tableau(
+    generation_lue: tuple[int, int], projet, portee: Portee, axes: list, indicateur: str | None
+):
+    """The dashboard's figures and charts for ``portee``: kept while the plan has not
+    changed, else rendered (``generation_lue`` read before any data of the page)."""
 
     def rendre() -> str:
         # Without the request: no user, no permission, no token can end up in what is kept.
@@ -112,18 +122,29 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
             "includes/_tableau_donnees.html",
             {
                 "portee": portee,
-                "campagne": campagne,
+                "campagne": portee.campagne,
                 **tableau(portee, axes, indicateur_choisi=indicateur),
             },
         )
 
-    context["donnees_du_tableau"] = fragment(
-        "tableau de bord",
-        generation_lue,
-        (projet.pk, portee.cle, indicateur),
-        rendre,
-    )
-    return render(request, "home.html", context)
+    return fragment("tableau de bord", generation_lue, (projet.pk, portee.cle, indicateur), rendre)
+
+
+def preparer_le_tableau_par_defaut() -> bool:
+    """Render and keep the figures of the dashboard as it opens (the latest review compared
+    with the one before, every axe), if they are not kept yet: what a server process does
+    before its first request (``projet_social.prechauffage``), so that the users who log in
+    after a start find them ready. False when there is no projet yet."""
+    generation_lue = generation()
+    projet = ProjetSocial.objects.courant()
+    if projet is None:
+        return False
+    campagnes = list(Campagne.objects.du_projet(projet).order_by("-annee", "-pk"))
+    campagne = campagnes[0] if campagnes else None
+    comparee = next((c for c in campagnes if campagne and c.annee < campagne.annee), None)
+    portee = Portee(projet=projet, campagne=campagne, campagnes=campagnes, comparee=comparee)
+    figures_du_tableau(generation_lue, projet, portee, list(Axe.objects.du_projet(projet)), None)
+    return True
 
 
 @require_safe
