@@ -20,6 +20,7 @@ TOIT = (
     "projet_social.connexion",
     "projet_social.admin_toit",
     "projet_social.prechauffage",  # it prepares the views' pages
+    "projet_social.wsgi",  # the server's entry point
 )
 
 
