@@ -12,8 +12,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # a process for 10 to 20 s (while its low-priority child renders it), and the others must
 # absorb the rest meanwhile; 8 did worse than 5 (more CPU per request, same 2 cores).
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
-# Threads per process (gthread worker when > 1): measured worse here (3 × 4 threads: p95 4.6 s
-# and dropped connections at 100 users), as PDF rendering holds the GIL of its process.
+# Threads per process (gthread worker when > 1): measured worse here, first with PDFs rendered
+# in the process (3 × 4 threads: p95 4.6 s and dropped connections at 100 users), then with
+# PDFs in a child process (5 × 2 threads at 50 users: p95 0.15 s and p99 5.6 s, where single
+# threads give 0.07 s and 0.13 s): the pages of a process share its one interpreter lock.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
 # The catalogue PDF of a very large plan (400 fiches) takes minutes (benchmarks/pdf.py); the

@@ -47,6 +47,8 @@ TAILLE_MAX_DU_JOURNAL = 20_000
 GARDEES_APRES_ELAGAGE = 1_000
 
 NOM_DECLENCHEUR = "ps_ecriture"
+# The log's table (the model ``Ecriture``, which this module, below the views, does not import).
+JOURNAL = "projet_social_ecriture"
 
 
 def tables_suivies() -> list[str]:
@@ -67,15 +69,14 @@ def installer_declencheurs(using: str = "default", **kwargs) -> None:
     """Create (again) the triggers of every followed table: after each migrate, so that a
     new table is followed from its first write. Idempotent."""
     connexion = connections[using]
-    journal = "projet_social_ecriture"
     existantes = set(connexion.introspection.table_names())
-    if journal not in existantes:
+    if JOURNAL not in existantes:
         return  # before projet_social's migration
     # (SQLite refuses DEFAULT VALUES in a trigger; PostgreSQL refuses NULL for the id.)
     if connexion.vendor == "sqlite":
-        noter = f'INSERT INTO "{journal}" ("id") VALUES (NULL)'
+        noter = f'INSERT INTO "{JOURNAL}" ("id") VALUES (NULL)'
     else:
-        noter = f'INSERT INTO "{journal}" DEFAULT VALUES'
+        noter = f'INSERT INTO "{JOURNAL}" DEFAULT VALUES'
     colonnes = ", ".join(f'"{c}"' for c in COLONNES_UTILISATEUR)
     with connexion.cursor() as curseur:
         if connexion.vendor == "postgresql":
@@ -135,7 +136,7 @@ def _declencheur_sqlite(curseur, table: str, quand: str, noter: str) -> None:
 
 
 def tables_declenchees(using: str = "default") -> set[str]:
-    """The tables that carry our trigger (for the tests and ``check``)."""
+    """The tables that carry our trigger (what the tests compare with ``tables_suivies``)."""
     connexion = connections[using]
     with connexion.cursor() as curseur:
         if connexion.vendor == "postgresql":
@@ -157,34 +158,29 @@ def generation(using: str = "default") -> tuple[int, int]:
     """The plan's generation: changes at each committed write, one query (two more, and a
     write, when the log is pruned)."""
     with connections[using].cursor() as curseur:
-        curseur.execute('SELECT COUNT(*), MAX("id") FROM "projet_social_ecriture"')
+        lire = f'SELECT COUNT(*), MAX("id") FROM "{JOURNAL}"'
+        curseur.execute(lire)
         nombre, maximum = curseur.fetchone()
         if nombre > TAILLE_MAX_DU_JOURNAL:
             curseur.execute(
-                'DELETE FROM "projet_social_ecriture" WHERE "id" <= %s',
-                [maximum - GARDEES_APRES_ELAGAGE],
+                f'DELETE FROM "{JOURNAL}" WHERE "id" <= %s', [maximum - GARDEES_APRES_ELAGAGE]
             )
-            curseur.execute('INSERT INTO "projet_social_ecriture" DEFAULT VALUES')
-            curseur.execute('SELECT COUNT(*), MAX("id") FROM "projet_social_ecriture"')
+            curseur.execute(f'INSERT INTO "{JOURNAL}" DEFAULT VALUES')
+            curseur.execute(lire)
             nombre, maximum = curseur.fetchone()
     return nombre, maximum or 0
 
 
-def fragment(nom: str, generation_lue: tuple[int, int], parties: tuple, rendre: Callable):
+def fragment(nom: str, generation_lue: tuple[int, int], parties: tuple, rendre: Callable[[], str]):
     """The HTML of the part ``nom`` for ``parties``, kept from an earlier rendering at the
     same generation and date, else ``rendre()`` (which reads the data) and kept.
-    ``generation_lue`` must have been read before any data ``rendre`` shows. ``rendre``
-    returns a string, or a dict of strings (several parts of one page rendered together)."""
+    ``generation_lue`` must have been read before any data ``rendre`` shows."""
     cle = hashlib.sha256(
         repr((nom, generation_lue, timezone.localdate().isoformat(), parties)).encode()
     ).hexdigest()
     cache = caches["pages"]
     html = cache.get(cle)
     if html is None:
-        html = rendre()
-        html = {k: str(v) for k, v in html.items()} if isinstance(html, dict) else str(html)
+        html = str(rendre())
         cache.set(cle, html)
-    # Rendered by our templates, escaped there.
-    if isinstance(html, dict):
-        return {k: mark_safe(v) for k, v in html.items()}  # noqa: S308
-    return mark_safe(html)  # noqa: S308
+    return mark_safe(html)  # noqa: S308 - rendered by our templates, escaped there

@@ -13,7 +13,6 @@ with what it may read locked down.
   a character they lack falls back to the system's fonts, else to a visible replacement box.
 - ``<title>``, ``<meta name="author">`` and ``lang`` of the template become the PDF's
   metadata; the PDF is tagged (PDF/UA-1) for screen readers, up to ``PAGES_BALISEES``.
-
 - **Pages first.** WeasyPrint runs in a child process at a lower priority (``nice``), so
   that on a small server a catalogue of every fiche (seconds of layout) does not slow down
   the pages served meanwhile: the scheduler gives the pages the processor first, the PDF
@@ -274,7 +273,7 @@ def document(html: str, *, garder: bool = True) -> Rendu:
     cle = cle_du_document(html)
     cache = caches["documents"]
     garde = cache.get(cle)
-    if garde is None and not cache.add(f"{cle}:en-cours", True, timeout=ATTENTE_MAX):
+    if garde is None and not cache.add(en_cours(cle), True, timeout=ATTENTE_MAX):
         garde = _attendre(cache, cle)
     if garde is not None:
         contenu, pages = garde
@@ -286,8 +285,13 @@ def document(html: str, *, garder: bool = True) -> Rendu:
         if len(rendu.contenu) <= TAILLE_MAX_EN_CACHE:
             cache.set(cle, (rendu.contenu, rendu.pages))
     finally:
-        cache.delete(f"{cle}:en-cours")
+        cache.delete(en_cours(cle))
     return rendu
+
+
+def en_cours(cle: str) -> str:
+    """The mark a process leaves in the cache while it renders the document ``cle``."""
+    return f"{cle}:en-cours"
 
 
 def _attendre(cache, cle: str):
@@ -299,7 +303,7 @@ def _attendre(cache, cle: str):
         garde = cache.get(cle)
         if garde is not None:
             return garde
-        if cache.get(f"{cle}:en-cours") is None:
+        if cache.get(en_cours(cle)) is None:
             return None
     return None
 

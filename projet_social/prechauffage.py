@@ -19,35 +19,13 @@ import logging
 import time
 from pathlib import Path
 
+import django.forms
 from django.conf import settings
 from django.forms.renderers import get_default_renderer
 from django.template import TemplateSyntaxError, engines
 from django.urls import get_resolver
 
 logger = logging.getLogger(__name__)
-
-# The widgets our forms draw through Django's form renderer.
-GABARITS_DES_FORMULAIRES = [
-    "django/forms/div.html",
-    "django/forms/errors/list/ul.html",
-    "django/forms/label.html",
-    "django/forms/widgets/attrs.html",
-    "django/forms/widgets/input.html",
-    "django/forms/widgets/select.html",
-    "django/forms/widgets/select_option.html",
-    "django/forms/widgets/checkbox.html",
-    "django/forms/widgets/checkbox_select.html",
-    "django/forms/widgets/multiple_input.html",
-    "django/forms/widgets/input_option.html",
-    "django/forms/widgets/textarea.html",
-    "django/forms/widgets/hidden.html",
-    "django/forms/widgets/number.html",
-    "django/forms/widgets/text.html",
-    "django/forms/widgets/date.html",
-    "django/forms/widgets/email.html",
-    "django/forms/widgets/url.html",
-    "django/forms/widgets/file.html",
-]
 
 
 def gabarits_du_projet() -> list[str]:
@@ -76,12 +54,11 @@ def prechauffer() -> dict[str, float | int]:
             compiles += 1
         except TemplateSyntaxError:  # a broken template fails its page, not the server
             logger.exception("Préchauffage : gabarit illisible %s", nom)
+    # The widgets and layouts of Django's forms, drawn by its form renderer.
     rendu = get_default_renderer()
-    for nom in GABARITS_DES_FORMULAIRES:
-        try:
-            rendu.get_template(nom)
-        except Exception:  # noqa: BLE001 - a missing widget template is Django's concern
-            logger.debug("Préchauffage : gabarit de formulaire absent %s", nom)
+    dossier = Path(django.forms.__file__).parent / "templates"
+    for chemin in sorted(dossier.glob("django/forms/**/*.html")):
+        rendu.get_template(chemin.relative_to(dossier).as_posix())
     secondes = time.perf_counter() - debut
     logger.info("Processus prêt : %d gabarits compilés en %.2f s", compiles, secondes)
     return {"gabarits": compiles, "secondes": secondes}

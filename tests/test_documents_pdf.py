@@ -381,11 +381,11 @@ def test_a_document_being_rendered_elsewhere_is_awaited_not_rendered_twice(monke
     html = "<p>Catalogue demandé par trois élus à la fois</p>"
     cle = pdf.cle_du_document(html)
     cache = caches["documents"]
-    assert cache.add(f"{cle}:en-cours", True)  # another process has started rendering it
+    assert cache.add(pdf.en_cours(cle), True)  # another process has started rendering it
 
     def pendant_l_attente(secondes):  # ... and keeps its result meanwhile
         cache.set(cle, (b"%PDF-rendu-ailleurs", 3))
-        cache.delete(f"{cle}:en-cours")
+        cache.delete(pdf.en_cours(cle))
 
     monkeypatch.setattr(pdf.time, "sleep", pendant_l_attente)
     monkeypatch.setattr(pdf, "rendre_html", _rendu_interdit)
@@ -397,19 +397,19 @@ def test_a_rendering_elsewhere_that_fails_or_lasts_is_not_awaited_forever(monkey
     html = "<p>Un autre rendu a échoué</p>"
     cle = pdf.cle_du_document(html)
     cache = caches["documents"]
-    cache.add(f"{cle}:en-cours", True)
+    cache.add(pdf.en_cours(cle), True)
     # The other rendering failed: its mark is gone, nothing kept: this one renders.
-    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.delete(f"{cle}:en-cours"))
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.delete(pdf.en_cours(cle)))
     assert pdf.document(html).contenu.startswith(b"%PDF")
     # The other rendering lasts beyond ATTENTE_MAX: this one renders too.
     html = "<p>Un autre rendu dure</p>"
     cle = pdf.cle_du_document(html)
-    cache.add(f"{cle}:en-cours", True)
+    cache.add(pdf.en_cours(cle), True)
     monkeypatch.setattr(pdf, "ATTENTE_MAX", 0.2)
     monkeypatch.setattr(pdf.time, "sleep", lambda s: None)
     rendu = pdf.document(html)
     assert not rendu.du_cache and rendu.contenu.startswith(b"%PDF")
-    assert cache.get(f"{cle}:en-cours") is None  # its own mark, removed when done
+    assert cache.get(pdf.en_cours(cle)) is None  # its own mark, removed when done
 
 
 def test_a_failed_rendering_removes_its_mark(monkeypatch):
@@ -418,4 +418,4 @@ def test_a_failed_rendering_removes_its_mark(monkeypatch):
     monkeypatch.setattr(pdf, "rendre_html", lambda h: (_ for _ in ()).throw(ValueError("x")))
     with pytest.raises(ValueError):
         pdf.document(html)
-    assert caches["documents"].get(f"{cle}:en-cours") is None
+    assert caches["documents"].get(pdf.en_cours(cle)) is None

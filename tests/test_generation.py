@@ -16,6 +16,7 @@ from actions.models import Action, Partenaire, PublicCible
 from evaluations.models import Evaluation
 from projet_social import generation as gen
 from projet_social.generation import generation, tables_declenchees, tables_suivies
+from projet_social.models import Ecriture
 from tests.actions.factories import ActionFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 
@@ -33,6 +34,7 @@ def test_every_table_of_the_plan_logs_its_writes():
     assert attendues == set(tables_suivies())
     assert "actions_action_publics" in attendues  # many-to-many tables too
     assert tables_declenchees() == attendues | {"auth_user"}
+    assert gen.JOURNAL == Ecriture._meta.db_table
 
 
 def test_each_way_of_writing_changes_the_generation(action, objectif):

@@ -10,7 +10,6 @@ def installer(apps, schema_editor):
 
     # The table of the cache « pages » (settings.CACHES).
     call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
-
     installer_declencheurs(schema_editor.connection.alias)
 
 
@@ -23,7 +22,6 @@ def supprimer(apps, schema_editor):
 class Migration(migrations.Migration):
     """The log of the writes to the plan's tables, and their triggers (also installed again
     after each migrate, for new tables: projet_social/generation.py)."""
-
 
     dependencies = [
         ('projet_social', '0005_echecs_de_connexion'),

@@ -78,8 +78,8 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     campagne = par_pk.get(donnees.get("bilan")) or (campagnes[0] if campagnes else None)
     if donnees and "comparer" in request.GET:
         comparee = par_pk.get(donnees["comparer"])
-    else:  # by default, the review before
-        comparee = next((c for c in campagnes if campagne and c.annee < campagne.annee), None)
+    else:
+        comparee = bilan_precedent(campagnes, campagne)
     if comparee == campagne:
         comparee = None
     axe = next((axe for axe in axes if axe.pk == donnees.get("axe")), None)
@@ -108,6 +108,12 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
         generation_lue, projet, portee, axes, request.GET.get("indicateur")
     )
     return render(request, "home.html", context)
+
+
+def bilan_precedent(campagnes: list, campagne: Campagne | None) -> Campagne | None:
+    """The review the dashboard compares ``campagne`` with by default: the one before it
+    (``campagnes`` newest first)."""
+    return next((c for c in campagnes if campagne and c.annee < campagne.annee), None)
 
 
 def figures_du_tableau(
@@ -141,8 +147,12 @@ def preparer_le_tableau_par_defaut() -> bool:
         return False
     campagnes = list(Campagne.objects.du_projet(projet).order_by("-annee", "-pk"))
     campagne = campagnes[0] if campagnes else None
-    comparee = next((c for c in campagnes if campagne and c.annee < campagne.annee), None)
-    portee = Portee(projet=projet, campagne=campagne, campagnes=campagnes, comparee=comparee)
+    portee = Portee(
+        projet=projet,
+        campagne=campagne,
+        campagnes=campagnes,
+        comparee=bilan_precedent(campagnes, campagne),
+    )
     figures_du_tableau(generation_lue, projet, portee, list(Axe.objects.du_projet(projet)), None)
     return True
 
