@@ -173,6 +173,7 @@ def valeur(form: dict, nom: str) -> str | None:
 if __name__ != "__main__":
     from urllib.parse import urlencode
 
+    import gevent
     from locust import LoadTestShape, between, events, task
     from locust.contrib.fasthttp import FastHttpUser
 
@@ -182,6 +183,7 @@ if __name__ != "__main__":
     JOURNAL: list = []
     SAUVEGARDES: list = []
     CONNEXIONS: list = []
+    DOCUMENTS: list = []  # (asked at, name, seconds until the user has it, via the page)
     PHASES = [tuple(map(int, p.split(":"))) for p in os.environ["CHARGE_PHASES"].split()]
     CADENCE = float(os.environ.get("CHARGE_CADENCE", "10"))
     ATTENTE = tuple(float(x) for x in os.environ.get("CHARGE_ATTENTE", "2:6").split(":"))
@@ -202,7 +204,14 @@ if __name__ != "__main__":
     @events.quitting.add_listener
     def _ecrire(environment, **kw) -> None:
         Path(os.environ["CHARGE_JOURNAL"]).write_text(
-            json.dumps({"requetes": JOURNAL, "sauvegardes": SAUVEGARDES, "connexions": CONNEXIONS}),
+            json.dumps(
+                {
+                    "requetes": JOURNAL,
+                    "sauvegardes": SAUVEGARDES,
+                    "connexions": CONNEXIONS,
+                    "documents": DOCUMENTS,
+                }
+            ),
             encoding="utf-8",
         )
 
@@ -276,11 +285,35 @@ if __name__ != "__main__":
         def bilan(self) -> None:
             self.client.get(f"/bilans/{DONNEES['bilan_ouvert']}/", name="page du bilan ouvert")
 
+        def _document(self, url: str, nom: str) -> None:
+            """A PDF as a user gets it: at once, or after the « en préparation » page, whose
+            script asks every 3 s (HEAD) whether it is ready; then its button."""
+            debut = time.time()
+            with self.client.get(url, name=nom, catch_response=True) as reponse:
+                if reponse.status_code == 202:
+                    adresse = re.search(r'href="(/documents/[0-9a-f]+/)"', reponse.text)
+                    if adresse is None:
+                        reponse.failure("page « en préparation » sans lien")
+                        return
+                    reponse.success()
+            if reponse.status_code != 202:
+                DOCUMENTS.append((debut, nom, time.time() - debut, False))
+                return
+            for _ in range(200):
+                gevent.sleep(3)
+                etat = self.client.request(
+                    "HEAD", adresse.group(1), name=f"{nom} : le script demande s'il est prêt"
+                )
+                if etat.status_code != 202:
+                    break
+            self.client.get(adresse.group(1), name=f"{nom} : téléchargement une fois prêt")
+            DOCUMENTS.append((debut, nom, time.time() - debut, True))
+
         @task(2)
         def fiche_pdf(self) -> None:
             if SANS_PDF:
                 return self.fiche()
-            self.client.get(f"/actions/{self._action()}/fiche.pdf", name="fiche (PDF)")
+            self._document(f"/actions/{self._action()}/fiche.pdf", "fiche (PDF)")
 
     class Elu(Lecteur):
         weight = 3
@@ -295,14 +328,14 @@ if __name__ != "__main__":
             if not self.catalogue or SANS_PDF:
                 return self.fiche()
             self.catalogue = False
-            self.client.get("/actions/catalogue.pdf", name="catalogue des fiches (PDF)")
+            self._document("/actions/catalogue.pdf", "catalogue des fiches (PDF)")
 
         @task(1)
         def dossier_pdf(self) -> None:
             if SANS_PDF:
                 return self.plan()
-            self.client.get(
-                f"/bilans/{DONNEES['bilan_clos']}/dossier.pdf", name="dossier du bilan clos (PDF)"
+            self._document(
+                f"/bilans/{DONNEES['bilan_clos']}/dossier.pdf", "dossier du bilan clos (PDF)"
             )
 
         @task(1)
@@ -614,6 +647,23 @@ def rapport(journal: dict, debut: float, phases: list[tuple[int, int]]) -> dict:
     return resultats
 
 
+def rapport_des_documents(documents: list) -> dict:
+    """Per PDF: how long until the user has it (at once, or through the « en préparation »
+    page and its script, which asks every 3 s)."""
+    par_nom = collections.defaultdict(list)
+    for _, nom, secondes, par_la_page in documents:
+        par_nom[nom].append((secondes, par_la_page))
+    return {
+        nom: {
+            "n": len(mesures),
+            "par_la_page": sum(1 for _, page in mesures if page),
+            "median_s": round(statistics.median(s for s, _ in mesures), 2),
+            "max_s": round(max(s for s, _ in mesures), 2),
+        }
+        for nom, mesures in sorted(par_nom.items())
+    }
+
+
 def _mesures(durees: list[float], tailles: list[int]) -> dict:
     return {
         "n": len(durees),
@@ -649,7 +699,7 @@ def verifier(environ: dict, debut_iso: str, sauvegardes: list) -> dict:
     return bilan
 
 
-def afficher(resultats: dict, bilan: dict, contexte: dict) -> None:
+def afficher(resultats: dict, documents: dict, bilan: dict, contexte: dict) -> None:
     print(f"\n== {contexte['titre']} ==")
     print(
         f"{contexte['requetes']} requêtes en {contexte['duree_s']} s ; gunicorn a utilisé "
@@ -669,6 +719,12 @@ def afficher(resultats: dict, bilan: dict, contexte: dict) -> None:
                 f"  {page:36s} n={m['n']:5d}  médiane {m['median_ms']:6d} ms  "
                 f"p95 {m['p95_ms']:6d} ms  p99 {m['p99_ms']:6d} ms  {m['ko']:7.1f} Ko"
             )
+    print("\nDocuments PDF, temps jusqu'à ce que l'utilisateur l'ait :")
+    for nom, d in documents.items():
+        print(
+            f"  {nom:36s} n={d['n']:4d}  dont {d['par_la_page']} par la page « en préparation »"
+            f"  médiane {d['median_s']} s  maximum {d['max_s']} s"
+        )
     print("\nModifications :")
     for quoi, b in bilan.items():
         print(
@@ -777,6 +833,7 @@ def main() -> None:
             journal_locust = (dossier / "locust.log").read_bytes()
             args.sortie.with_suffix(".locust.log").write_bytes(journal_locust)
         resultats = rapport(journal, debut, phases)
+        documents = rapport_des_documents(journal["documents"])
         bilan = verifier(environ, debut_iso, journal["sauvegardes"])
         contexte = {
             "titre": f"{args.workers} processus × {args.threads} fil(s)"
@@ -794,11 +851,16 @@ def main() -> None:
             "duree_s": round(ecoule),
             "hasher": donnees["hasher"],
         }
-        afficher(resultats, bilan, contexte)
+        afficher(resultats, documents, bilan, contexte)
         if args.sortie:
             args.sortie.write_text(
                 json.dumps(
-                    {"contexte": contexte, "fenetres": resultats, "modifications": bilan},
+                    {
+                        "contexte": contexte,
+                        "fenetres": resultats,
+                        "documents": documents,
+                        "modifications": bilan,
+                    },
                     indent=1,
                     ensure_ascii=False,
                 ),

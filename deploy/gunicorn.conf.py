@@ -8,9 +8,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Processes: 2 × cores + 1. In the load benchmark (benchmarks/load.py, 100 users on 2 cores)
-# 5 processes kept the pages' p95 at 0.5 s where 3 let it reach 1.2 s: a catalogue PDF holds
-# a process for 10 to 20 s (while its low-priority child renders it), and the others must
-# absorb the rest meanwhile; 8 did worse than 5 (more CPU per request, same 2 cores).
+# 5 processes kept the pages' p95 at 0.5 s where 3 let it reach 1.2 s (measured when a
+# catalogue PDF still held a process for 10 to 20 s); 8 did worse than 5 (more CPU per
+# request, same 2 cores).
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 # Threads per process (gthread worker when > 1): measured worse here, first with PDFs rendered
 # in the process (3 × 4 threads: p95 4.6 s and dropped connections at 100 users), then with
@@ -18,8 +18,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 
 # threads give 0.07 s and 0.13 s): the pages of a process share its one interpreter lock.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
-# The catalogue PDF of a very large plan (400 fiches) takes minutes (benchmarks/pdf.py); the
-# proxy's proxy_read_timeout has the same value.
+# PDFs are laid out by a child process watched by a thread, outside the request (a long one
+# gets the « en préparation » page): this is a margin for the longest requests of a very large
+# plan (the catalogue's HTML, a workbook's import). The proxy's proxy_read_timeout is the same.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 300)
 graceful_timeout = 30
 # A worker is replaced after this many requests (with jitter), so a slow leak cannot grow.

@@ -23,9 +23,19 @@ with what it may read locked down.
   HTML, of the PDF stylesheet and fonts, and of WeasyPrint's version. The key changes with
   every character of the document (an edited fiche, the date printed on it), so that the
   cache serves exactly what a rendering would produce now, never an outdated fiche.
+- **No server process waits for a long document.** The child is watched by a thread of the
+  server process, which goes on serving pages. The request waits for the document a moment
+  (``PDF_ATTENTE_COURTE`` seconds for a fiche, ``PDF_ATTENTE_LONGUE`` for the catalogue and
+  the review's dossier); if it is not ready by then, the user gets the « document en
+  préparation » page (202), whose link, ``/documents/<empreinte>/``, serves it once kept.
+  Whoever ends last keeps it: the request if it is still waiting, else the thread, with a
+  database connection of its own. A request for a document another process is rendering
+  waits for that one, the same moment, instead of rendering it a second time. A failed
+  rendering leaves its mark (``ECHEC``) for the page; the next request tries again.
 
-``reponse_pdf`` answers a view with the PDF as a download, or with a French error page when
-the rendering fails (the error is logged with its traceback, the user never sees one)."""
+``reponse_pdf`` answers a view with the PDF as a download, the « en préparation » page, or
+a French error page when the rendering fails (the error is logged with its traceback, the
+user never sees one)."""
 
 from __future__ import annotations
 
@@ -36,9 +46,12 @@ import mimetypes
 import os
 import pickle
 import re
+import select
 import signal
+import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -47,9 +60,11 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.text import slugify
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -65,12 +80,16 @@ VARIANTE_PDF = "pdf/ua-1"
 PAGES_BALISEES = 250
 # The rendering process's niceness: 10 gives the pages about nine tenths of a busy processor.
 PRIORITE_DU_RENDU = 10
-# Documents larger than this are rendered each time rather than kept.
-TAILLE_MAX_EN_CACHE = 16 * 1024 * 1024
-# How long a request waits for the same document being rendered by another process (the
-# catalogue of the demo takes 10 to 20 s under load), and how often it looks.
-ATTENTE_MAX = 120
+# Documents larger than this are not kept: one asked for in a request is served as rendered,
+# one rendered after its request had stopped waiting is a failure (logged as such).
+TAILLE_MAX_EN_CACHE = 64 * 1024 * 1024
+# How often a request looks whether the document another process renders is kept.
 INTERVALLE_D_ATTENTE = 0.25
+# The marks a rendering leaves in the cache: under way, then failed (removed when it is kept).
+EN_COURS = "en-cours"
+ECHEC = "echec"
+# How long a failure is shown to those who wait for the document (a new request tries again).
+DUREE_DE_L_ECHEC = 600
 
 
 class RessourceRefusee(ValueError):
@@ -151,10 +170,11 @@ class EchecDuRendu(RuntimeError):
 
 def rendre_html(html: str) -> Rendu:
     """``html`` (a whole document) as PDF bytes, rendered now, in a child process at a lower
-    priority where the system can fork (in this process elsewhere)."""
+    priority where the system can fork (in this process elsewhere), stopped after
+    ``PDF_DUREE_MAX`` seconds."""
     debut = time.perf_counter()
     if hasattr(os, "fork"):
-        contenu, pages = _dans_un_processus_a_part(html)
+        contenu, pages = _dans_un_processus_a_part(html, settings.PDF_DUREE_MAX)
     else:  # pragma: no cover - Windows
         contenu, pages = _mettre_en_page(html)
     return Rendu(
@@ -188,7 +208,7 @@ class _Collecteur(logging.Handler):
         self.enregistrements.append(record)
 
 
-def _dans_un_processus_a_part(html: str) -> tuple[bytes, int]:
+def _dans_un_processus_a_part(html: str, duree_max: float) -> tuple[bytes, int]:
     lecture, ecriture = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: render, send the result, end without running any cleanup
@@ -216,10 +236,12 @@ def _dans_un_processus_a_part(html: str) -> tuple[bytes, int]:
             os._exit(code)
     os.close(ecriture)
     try:
-        with os.fdopen(lecture, "rb") as entree:
-            paquet = entree.read()
+        paquet = _lire_jusqu_a_la_fin(lecture, pid, duree_max)
     finally:
+        os.close(lecture)
         _, statut = os.waitpid(pid, 0)
+    if paquet is None:
+        raise EchecDuRendu(f"le rendu a dépassé {duree_max:g} s ; il a été arrêté")
     if not paquet:
         raise EchecDuRendu(f"le processus de rendu s'est arrêté (statut {statut})")
     (genre, valeur), enregistrements = pickle.loads(paquet)  # noqa: S301 - our own child
@@ -228,6 +250,22 @@ def _dans_un_processus_a_part(html: str) -> tuple[bytes, int]:
     if genre != "ok":
         raise EchecDuRendu(valeur)
     return valeur
+
+
+def _lire_jusqu_a_la_fin(lecture: int, pid: int, duree_max: float) -> bytes | None:
+    """What the child ``pid`` sends until it closes its end; None, the child killed, if it
+    has not finished within ``duree_max`` seconds."""
+    fin = time.monotonic() + duree_max
+    morceaux = []
+    while True:
+        restant = fin - time.monotonic()
+        if restant <= 0 or not select.select([lecture], [], [], restant)[0]:
+            os.kill(pid, signal.SIGKILL)
+            return None
+        morceau = os.read(lecture, 1 << 20)
+        if not morceau:
+            return b"".join(morceaux)
+        morceaux.append(morceau)
 
 
 @functools.cache
@@ -260,63 +298,159 @@ def cle_du_document(html: str) -> str:
     return f"pdf:{empreinte.hexdigest()}"
 
 
-def document(html: str, *, garder: bool = True) -> Rendu:
+@dataclass
+class EnPreparation:
+    """The document is being rendered: ``/documents/<empreinte>/`` serves it once kept."""
+
+    cle: str
+
+    @property
+    def empreinte(self) -> str:
+        return self.cle.removeprefix("pdf:")
+
+
+def document(
+    html: str, *, attente: float, apres: Callable[[bytes], object] | None = None
+) -> Rendu | EnPreparation:
     """The PDF of ``html``: kept from an earlier rendering of the very same document, else
-    rendered now and kept (unless ``garder`` is false: a document kept elsewhere).
+    rendered, waiting for it ``attente`` seconds at most; past that, ``EnPreparation``.
+    ``apres`` is called with the PDF once it is kept (by this request, or by the thread that
+    watched the rendering). Raises ``EchecDuRendu`` (or the rendering's exception) when the
+    rendering this request waits for fails.
 
     When another process is already rendering the very same document (three élus opening the
-    catalogue before a meeting), this one waits for its result rather than rendering it a
-    second time, up to ``ATTENTE_MAX`` seconds; if the other rendering fails or takes longer,
-    it renders the document itself."""
-    if not garder:
-        return rendre_html(html)
+    catalogue before a meeting), this one waits for its result, not rendering it again. A
+    document whose last rendering failed is rendered again."""
     cle = cle_du_document(html)
     cache = caches["documents"]
+    fin = time.monotonic() + attente
     garde = cache.get(cle)
-    if garde is None and not cache.add(en_cours(cle), True, timeout=ATTENTE_MAX):
-        garde = _attendre(cache, cle)
-    if garde is not None:
-        contenu, pages = garde
-        return Rendu(
-            contenu=contenu, pages=pages, secondes_html=0.0, secondes_pdf=0.0, du_cache=True
-        )
-    try:
-        rendu = rendre_html(html)
-        if len(rendu.contenu) <= TAILLE_MAX_EN_CACHE:
-            cache.set(cle, (rendu.contenu, rendu.pages))
-    finally:
-        cache.delete(en_cours(cle))
-    return rendu
+    deja_attendu = False
+    while garde is None:
+        if cache.add(en_cours(cle), EN_COURS, timeout=_duree_de_la_marque()):
+            return _Rendu(html, cle, apres).lancer().attendre(fin - time.monotonic())
+        marque = cache.get(en_cours(cle))
+        if marque == ECHEC and not deja_attendu:  # failed earlier: this request tries again
+            cache.set(en_cours(cle), EN_COURS, timeout=_duree_de_la_marque())
+            return _Rendu(html, cle, apres).lancer().attendre(fin - time.monotonic())
+        garde = cache.get(cle)
+        if garde is not None:
+            break
+        if marque == ECHEC:
+            raise EchecDuRendu("le rendu attendu, fait par un autre processus, a échoué")
+        if marque is not None:  # None: it ended just now without keeping it; look again
+            if time.monotonic() >= fin:
+                return EnPreparation(cle)
+            time.sleep(INTERVALLE_D_ATTENTE)
+            deja_attendu = True
+            garde = cache.get(cle)
+    contenu, pages = garde
+    return Rendu(contenu=contenu, pages=pages, secondes_html=0.0, secondes_pdf=0.0, du_cache=True)
+
+
+def _duree_de_la_marque() -> float:
+    """The « being rendered » mark outlives the longest rendering (its process killed)."""
+    return settings.PDF_DUREE_MAX + 60
 
 
 def en_cours(cle: str) -> str:
-    """The mark a process leaves in the cache while it renders the document ``cle``."""
+    """The key of the mark a rendering leaves in the cache: ``EN_COURS``, then ``ECHEC``."""
     return f"{cle}:en-cours"
 
 
-def _attendre(cache, cle: str):
-    """The document another process is rendering, once kept; None if that rendering ended
-    without keeping it (it failed) or has not ended within ``ATTENTE_MAX`` seconds."""
-    fin = time.monotonic() + ATTENTE_MAX
-    while time.monotonic() < fin:
-        time.sleep(INTERVALLE_D_ATTENTE)
-        garde = cache.get(cle)
-        if garde is not None:
-            return garde
-        if cache.get(en_cours(cle)) is None:
-            return None
-    return None
+def etat_du_document(empreinte: str) -> str | None:
+    """« pret », ``EN_COURS``, ``ECHEC`` or None (unknown, or no longer kept) for the
+    document ``empreinte``, without reading the document."""
+    cle = f"pdf:{empreinte}"
+    cache = caches["documents"]
+    if cache.has_key(cle):
+        return "pret"
+    return cache.get(en_cours(cle))
+
+
+def document_garde(empreinte: str) -> bytes | None:
+    garde = caches["documents"].get(f"pdf:{empreinte}")
+    return garde[0] if garde is not None else None
+
+
+class _Rendu:
+    """One rendering of a document: the child process watched by a thread of this process,
+    and the document kept by whichever ends last, the request waiting or the thread."""
+
+    def __init__(self, html: str, cle: str, apres: Callable[[bytes], object] | None) -> None:
+        self.html, self.cle, self.apres = html, cle, apres
+        self._verrou = threading.Lock()
+        self._fini = threading.Event()
+        self._abandonne = False
+        self._rendu: Rendu | None = None
+        self._erreur: BaseException | None = None
+
+    def lancer(self) -> _Rendu:
+        # Not a daemon: a process stopping (gunicorn's max_requests) finishes its renderings.
+        threading.Thread(target=self._surveiller, name=f"rendu {self.cle[:16]}").start()
+        return self
+
+    def _surveiller(self) -> None:
+        try:
+            self._rendu = rendre_html(self.html)
+        except BaseException as exc:  # noqa: BLE001 - reported by whoever concludes
+            self._erreur = exc
+        with self._verrou:
+            self._fini.set()
+            abandonne = self._abandonne
+        if abandonne:
+            try:
+                self._conclure()
+            except BaseException:
+                logger.exception("PDF : échec du rendu en arrière-plan de %s", self.cle)
+            finally:
+                connections.close_all()  # this thread's own connections
+
+    def attendre(self, secondes: float) -> Rendu | EnPreparation:
+        self._fini.wait(max(secondes, 0))
+        with self._verrou:
+            if not self._fini.is_set():
+                self._abandonne = True
+                return EnPreparation(self.cle)
+        return self._conclure()
+
+    def _conclure(self) -> Rendu:
+        cache = caches["documents"]
+        if self._erreur is None and len(self._rendu.contenu) > TAILLE_MAX_EN_CACHE:
+            if not self._abandonne:
+                cache.delete(en_cours(self.cle))
+                return self._rendu
+            self._erreur = EchecDuRendu(
+                f"document de {len(self._rendu.contenu)} octets, trop grand pour être gardé"
+            )
+        if self._erreur is not None:
+            cache.set(en_cours(self.cle), ECHEC, timeout=DUREE_DE_L_ECHEC)
+            raise self._erreur
+        cache.set(self.cle, (self._rendu.contenu, self._rendu.pages))
+        cache.delete(en_cours(self.cle))
+        if self.apres is not None:
+            self.apres(self._rendu.contenu)
+        return self._rendu
 
 
 def rendre(
-    template: str, context: dict, request: HttpRequest | None = None, *, garder: bool = True
-) -> Rendu:
+    template: str,
+    context: dict,
+    request: HttpRequest | None = None,
+    *,
+    long: bool = False,
+    apres: Callable[[bytes], object] | None = None,
+) -> Rendu | EnPreparation:
+    """The PDF of ``template``, waited for as a long document (the catalogue, a review's
+    dossier) or a short one (a fiche)."""
     debut = time.perf_counter()
     html = render_to_string(template, context, request=request)
     secondes_html = time.perf_counter() - debut
-    rendu = document(html, garder=garder)
-    rendu.secondes_html = secondes_html
-    return rendu
+    attente = settings.PDF_ATTENTE_LONGUE if long else settings.PDF_ATTENTE_COURTE
+    resultat = document(html, attente=attente, apres=apres)
+    if isinstance(resultat, Rendu):
+        resultat.secondes_html = secondes_html
+    return resultat
 
 
 def nom_de_fichier(*parties: str) -> str:
@@ -332,16 +466,70 @@ def reponse(contenu: bytes, nom: str) -> HttpResponse:
     return response
 
 
-def reponse_pdf(request: HttpRequest, template: str, context: dict, nom: str) -> HttpResponse:
-    """The PDF of ``template`` as a download named ``nom``; a French error page when the
+@dataclass
+class Demande:
+    """What the « en préparation » page needs of the document asked for: its file name, the
+    address that asks for it again, and the page it was asked from."""
+
+    nom: str
+    adresse: str
+    retour: str
+    retour_libelle: str
+
+
+# The documents asked for that a session remembers (the latest).
+DEMANDES_GARDEES = 20
+
+
+def reponse_pdf(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    demande: Demande,
+    *,
+    long: bool = False,
+    apres: Callable[[bytes], object] | None = None,
+) -> HttpResponse:
+    """The PDF of ``template`` as a download named ``demande.nom``; the « en préparation »
+    page when it is not ready in the time a request waits; a French error page when the
     rendering fails."""
     try:
-        rendu = rendre(template, context, request)
+        resultat = rendre(template, context, request, long=long, apres=apres)
     except Exception:
-        logger.exception("PDF : échec du rendu de %s", nom)
-        return page_erreur(request, nom)
-    return reponse(rendu.contenu, nom)
+        logger.exception("PDF : échec du rendu de %s", demande.nom)
+        return page_erreur(request, demande.nom, demande.adresse)
+    if isinstance(resultat, EnPreparation):
+        retenir(request, resultat.empreinte, demande)
+        return page_en_preparation(request, resultat.empreinte, demande)
+    return reponse(resultat.contenu, demande.nom)
 
 
-def page_erreur(request: HttpRequest, nom: str) -> HttpResponse:
-    return render(request, "pdf/erreur.html", {"nom": nom}, status=500)
+def retenir(request: HttpRequest, empreinte: str, demande: Demande) -> None:
+    """The session remembers the document asked for: only it may fetch it by its address."""
+    demandes = request.session.get("documents", {})
+    demandes.pop(empreinte, None)
+    demandes[empreinte] = demande.__dict__
+    request.session["documents"] = dict(list(demandes.items())[-DEMANDES_GARDEES:])
+
+
+def demande_retenue(request: HttpRequest, empreinte: str) -> Demande | None:
+    demande = request.session.get("documents", {}).get(empreinte)
+    return Demande(**demande) if demande is not None else None
+
+
+def page_en_preparation(request: HttpRequest, empreinte: str, demande: Demande) -> HttpResponse:
+    response = render(
+        request,
+        "pdf/en_preparation.html",
+        {
+            "demande": demande,
+            "adresse": reverse("document_en_preparation", args=[empreinte]),
+        },
+        status=202,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def page_erreur(request: HttpRequest, nom: str, adresse: str = "") -> HttpResponse:
+    return render(request, "pdf/erreur.html", {"nom": nom, "adresse": adresse}, status=500)

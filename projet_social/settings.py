@@ -118,6 +118,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ACCESSIBILITE_CONTACT = os.environ.get("ACCESSIBILITE_CONTACT", "")
 ACCESSIBILITE_DATE = os.environ.get("ACCESSIBILITE_DATE", "26 novembre 2026")
 
+# PDFs (projet_social/pdf.py): how long a request waits for a document being rendered before
+# answering « document en préparation » (a fiche takes under a second, the catalogue and the
+# review's dossier seconds to minutes: no server process should wait for them), and after how
+# long a rendering is stopped (the catalogue of a 400-fiche plan takes two to three minutes).
+PDF_ATTENTE_COURTE = 2.0
+PDF_ATTENTE_LONGUE = 1.0
+PDF_DUREE_MAX = int(os.environ.get("PDF_DUREE_MAX") or 600)
+
 # A cache shared by every server process, in the database (no extra service to run). The
 # table is created by a migration. ``documents``: the PDFs already rendered, under the
 # SHA-256 of their HTML (projet_social/pdf.py), for a day at most, the 200 latest.

@@ -65,6 +65,11 @@ urlpatterns = [
     path("plan/imports/", imports.liste, name="imports"),
     path("plan/imports/<int:pk>/", imports.detail, name="import"),
     path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
+    path(
+        "documents/<slug:empreinte>/",
+        documents.document_en_preparation,
+        name="document_en_preparation",
+    ),
     path("bilans/<int:pk>/evaluations.<tableur:format>", exports.bilan, name="export_bilan"),
     path(
         "bilans/<int:pk>/indicateurs.csv",

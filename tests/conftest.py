@@ -35,6 +35,15 @@ def _parties_de_pages_oubliees(request):
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         caches["pages"].clear()
+        caches["documents"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _documents_attendus(settings):
+    # Tests read the PDF in the response: the request waits for the rendering however long
+    # it takes on a busy machine. The « en préparation » path has its own tests
+    # (tests/test_documents_en_preparation.py), which wait less.
+    settings.PDF_ATTENTE_COURTE = settings.PDF_ATTENTE_LONGUE = 300
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import time
 from decimal import Decimal
 from unittest import mock
 
@@ -381,7 +382,7 @@ def test_a_document_being_rendered_elsewhere_is_awaited_not_rendered_twice(monke
     html = "<p>Catalogue demandé par trois élus à la fois</p>"
     cle = pdf.cle_du_document(html)
     cache = caches["documents"]
-    assert cache.add(pdf.en_cours(cle), True)  # another process has started rendering it
+    assert cache.add(pdf.en_cours(cle), pdf.EN_COURS)  # another process renders it
 
     def pendant_l_attente(secondes):  # ... and keeps its result meanwhile
         cache.set(cle, (b"%PDF-rendu-ailleurs", 3))
@@ -389,33 +390,65 @@ def test_a_document_being_rendered_elsewhere_is_awaited_not_rendered_twice(monke
 
     monkeypatch.setattr(pdf.time, "sleep", pendant_l_attente)
     monkeypatch.setattr(pdf, "rendre_html", _rendu_interdit)
-    rendu = pdf.document(html)
+    rendu = pdf.document(html, attente=5)
     assert rendu.du_cache and rendu.contenu == b"%PDF-rendu-ailleurs" and rendu.pages == 3
 
 
-def test_a_rendering_elsewhere_that_fails_or_lasts_is_not_awaited_forever(monkeypatch):
-    html = "<p>Un autre rendu a échoué</p>"
-    cle = pdf.cle_du_document(html)
-    cache = caches["documents"]
-    cache.add(pdf.en_cours(cle), True)
-    # The other rendering failed: its mark is gone, nothing kept: this one renders.
-    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.delete(pdf.en_cours(cle)))
-    assert pdf.document(html).contenu.startswith(b"%PDF")
-    # The other rendering lasts beyond ATTENTE_MAX: this one renders too.
+def test_a_rendering_elsewhere_is_awaited_a_moment_then_the_page_says_it_is_under_way(
+    monkeypatch,
+):
     html = "<p>Un autre rendu dure</p>"
     cle = pdf.cle_du_document(html)
-    cache.add(pdf.en_cours(cle), True)
-    monkeypatch.setattr(pdf, "ATTENTE_MAX", 0.2)
-    monkeypatch.setattr(pdf.time, "sleep", lambda s: None)
-    rendu = pdf.document(html)
+    caches["documents"].add(pdf.en_cours(cle), pdf.EN_COURS)
+    monkeypatch.setattr(pdf, "rendre_html", _rendu_interdit)
+    debut = time.monotonic()
+    resultat = pdf.document(html, attente=0.3)
+    assert resultat == pdf.EnPreparation(cle)
+    assert 0.3 <= time.monotonic() - debut < 5
+
+
+def test_a_rendering_elsewhere_that_fails_is_an_error_for_those_who_wait(monkeypatch):
+    html = "<p>Un autre rendu échoue</p>"
+    cle = pdf.cle_du_document(html)
+    cache = caches["documents"]
+    cache.add(pdf.en_cours(cle), pdf.EN_COURS)
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.set(pdf.en_cours(cle), pdf.ECHEC))
+    monkeypatch.setattr(pdf, "rendre_html", _rendu_interdit)
+    with pytest.raises(pdf.EchecDuRendu, match="a échoué"):
+        pdf.document(html, attente=5)
+
+
+def test_a_rendering_elsewhere_that_ended_without_keeping_it_is_done_again_here(monkeypatch):
+    html = "<p>Le rendu d'un processus arrêté</p>"
+    cle = pdf.cle_du_document(html)
+    cache = caches["documents"]
+    cache.add(pdf.en_cours(cle), pdf.EN_COURS)
+    # The other process stopped: its mark is gone, nothing kept: this one renders.
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: cache.delete(pdf.en_cours(cle)))
+    rendu = pdf.document(html, attente=60)
     assert not rendu.du_cache and rendu.contenu.startswith(b"%PDF")
+    assert cache.get(cle) == (rendu.contenu, rendu.pages)
     assert cache.get(pdf.en_cours(cle)) is None  # its own mark, removed when done
 
 
-def test_a_failed_rendering_removes_its_mark(monkeypatch):
+def test_a_failed_rendering_leaves_its_mark_and_the_next_request_tries_again(monkeypatch):
     html = "<p>Échec</p>"
     cle = pdf.cle_du_document(html)
+    cache = caches["documents"]
     monkeypatch.setattr(pdf, "rendre_html", lambda h: (_ for _ in ()).throw(ValueError("x")))
     with pytest.raises(ValueError):
-        pdf.document(html)
-    assert caches["documents"].get(pdf.en_cours(cle)) is None
+        pdf.document(html, attente=60)
+    assert cache.get(pdf.en_cours(cle)) == pdf.ECHEC
+    monkeypatch.undo()
+    rendu = pdf.document(html, attente=60)
+    assert rendu.contenu.startswith(b"%PDF") and not rendu.du_cache
+    assert cache.get(pdf.en_cours(cle)) is None
+
+
+def test_a_rendering_that_lasts_too_long_is_stopped(monkeypatch, settings):
+    settings.PDF_DUREE_MAX = 0.5
+    monkeypatch.setattr(pdf, "_mettre_en_page", lambda html: time.sleep(30))
+    debut = time.monotonic()
+    with pytest.raises(pdf.EchecDuRendu, match="dépassé"):
+        pdf.rendre_html("<p>x</p>")
+    assert time.monotonic() - debut < 10

@@ -68,6 +68,8 @@ MODIFICATION = {
     "import",
 }
 ADMINISTRATION = {"actions:supprimer", "evaluations:rouvrir"}
+# A long document asked for in this session: nobody else's (tests/test_documents_en_preparation.py).
+DE_LA_SESSION = {"document_en_preparation"}
 HORS_ECRANS = {
     "healthz",
     "login",
@@ -92,8 +94,19 @@ def _noms(resolver: URLResolver, namespace: str = "") -> set[str]:
 
 def test_every_url_is_classified():
     assert _noms(get_resolver()) == (
-        LECTURE | LECTURE_SEULE_EN_GET | MODIFICATION | ADMINISTRATION | HORS_ECRANS
+        LECTURE | LECTURE_SEULE_EN_GET | MODIFICATION | ADMINISTRATION | DE_LA_SESSION | HORS_ECRANS
     )
+
+
+@pytest.mark.parametrize("compte", [None, EluFactory, AgentFactory, AdministrateurFactory])
+def test_a_document_asked_for_in_no_session_is_nobodys(client, db, compte):
+    url = reverse("document_en_preparation", args=["0" * 64])
+    if compte is None:
+        assert client.get(url)["Location"].startswith(reverse("login"))
+        return
+    client.force_login(compte())
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 405
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ number; permissions are the pages' (a fiche's readers, the list's readers)."""
 from collections import defaultdict
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from actions.models import ORDRE_CODE, Action
@@ -79,7 +81,12 @@ def fiche_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "action": fiche,
             "sections": sections_choisies(request),
         },
-        pdf.nom_de_fichier("fiche", fiche.code, fiche.intitule),
+        pdf.Demande(
+            nom=pdf.nom_de_fichier("fiche", fiche.code, fiche.intitule),
+            adresse=request.get_full_path(),
+            retour=reverse("actions:detail", args=[fiche.pk]),
+            retour_libelle=f"Revenir à la fiche {fiche.code}",
+        ),
     )
 
 
@@ -124,9 +131,41 @@ def catalogue_pdf(request: HttpRequest) -> HttpResponse:
         projet=projet,
         campagne=campagne,
     )
+    liste = reverse("actions:liste")
     return pdf.reponse_pdf(
         request,
         "pdf/catalogue.html",
         contexte_catalogue(projet, filtre.qs, campagne, filtre.actifs),
-        pdf.nom_de_fichier("catalogue", projet.structure),
+        pdf.Demande(
+            nom=pdf.nom_de_fichier("catalogue", projet.structure),
+            adresse=request.get_full_path(),
+            retour=f"{liste}?{request.GET.urlencode()}" if request.GET else liste,
+            retour_libelle="Revenir à la liste des actions",
+        ),
+        long=True,
     )
+
+
+@require_safe
+def document_en_preparation(request: HttpRequest, empreinte: str) -> HttpResponse:
+    """A long document asked for in this session: the PDF once kept, the « en préparation »
+    page meanwhile (202), the error page if its rendering failed. A document no longer kept
+    (after a day) is asked for again. HEAD answers the page's script without the document."""
+    demande = pdf.demande_retenue(request, empreinte)
+    if demande is None:
+        raise Http404("Ce document n'a pas été demandé dans cette session.")
+    etat = pdf.etat_du_document(empreinte)
+    if etat == "pret":
+        if request.method == "HEAD":
+            return pdf.reponse(b"", demande.nom)
+        contenu = pdf.document_garde(empreinte)
+        if contenu is not None:
+            return pdf.reponse(contenu, demande.nom)
+        etat = None
+    if etat == pdf.EN_COURS:
+        return pdf.page_en_preparation(request, empreinte, demande)
+    if etat == pdf.ECHEC:
+        return pdf.page_erreur(request, demande.nom, demande.adresse)
+    if request.method == "HEAD":
+        return HttpResponse(status=404)
+    return redirect(demande.adresse)

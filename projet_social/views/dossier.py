@@ -6,10 +6,13 @@ them, an annex of every indicator.
 It shows the figures of the review's page (``evaluations.services``): an open review is
 read as it is now and marked « en cours de saisie »; a closed one only from the rows its
 closing wrote, so its dossier never changes. A closed review's dossier is rendered at its
-first download and kept (``DossierBilan``): later downloads serve it without rendering.
+first download and kept (``DossierBilan``): later downloads serve it without rendering. Being
+long, it may be given by the « en préparation » page (``projet_social.pdf``).
 
-Queries, whatever the number of actions, indicators, needs and meetings (17 for an open
-review; 17 for a closed one rendered and kept; 7 for a closed one kept):
+Queries, whatever the number of actions, indicators, needs and meetings (29 for an open
+review; 29 for a closed one rendered and kept; 7 for a closed one kept; each rendering
+counts 12 for the cache of rendered documents: lookup, « being rendered » mark, document,
+mark removed):
 session, user, the user's permissions (2: own and groups'), current projet, campaign; then
 - open: lines of the review (2: the fiches with their avancement, the evaluations),
   progress per axe, meetings (3: with their partners and axes), indicators (2: the fiches'
@@ -22,12 +25,12 @@ session, user, the user's permissions (2: own and groups'), current projet, camp
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -51,8 +54,6 @@ from projet_social.views.tableau import (
     graphique_des_statuts,
     pourcent,
 )
-
-logger = logging.getLogger(__name__)
 
 GABARIT = "pdf/dossier.html"
 # The dossier's layout version: raise it when the templates change, so that the dossiers
@@ -156,17 +157,25 @@ def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     contenu = campagne.dossier_conserve(MISE_EN_PAGE)
     if contenu is not None:
         return pdf.reponse(contenu, nom)
-    try:
-        # A closed review's dossier is kept with it (DossierBilan), not in the cache.
-        rendu = pdf.rendre(
-            GABARIT,
-            contexte_du_dossier(projet, campagne),
-            request,
-            garder=not campagne.est_close,
-        )
-    except Exception:
-        logger.exception("PDF : échec du rendu du dossier du %s", campagne)
-        return pdf.page_erreur(request, nom)
-    if campagne.est_close:
-        campagne.conserver_dossier(rendu.contenu, MISE_EN_PAGE)
-    return pdf.reponse(rendu.contenu, nom)
+    return pdf.reponse_pdf(
+        request,
+        GABARIT,
+        contexte_du_dossier(projet, campagne),
+        pdf.Demande(
+            nom=nom,
+            adresse=request.get_full_path(),
+            retour=reverse("evaluations:campagne", args=[campagne.pk]),
+            retour_libelle=f"Revenir au bilan {campagne.annee}",
+        ),
+        long=True,
+        # A closed review's dossier is kept with it, once rendered (by this request or
+        # after it, by the thread that watched the rendering).
+        apres=conserver(campagne) if campagne.est_close else None,
+    )
+
+
+def conserver(campagne: Campagne):
+    def conserver_le_dossier(contenu: bytes) -> None:
+        campagne.conserver_dossier(contenu, MISE_EN_PAGE)
+
+    return conserver_le_dossier
