@@ -151,6 +151,8 @@ def main() -> None:
                     "-c",
                     "import sys, json; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/benchmarks'];"
                     "from pages import setup_django; setup_django(sys.argv[2]);"
+                    # pages.py takes benchmarks/ out of the path (see there): back at its end.
+                    "sys.path.append(sys.argv[1] + '/benchmarks');"
                     "import pdf; print(json.dumps(list(pdf.documents())))",
                     str(ROOT),
                     base,

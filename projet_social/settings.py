@@ -119,11 +119,12 @@ ACCESSIBILITE_CONTACT = os.environ.get("ACCESSIBILITE_CONTACT", "")
 ACCESSIBILITE_DATE = os.environ.get("ACCESSIBILITE_DATE", "26 novembre 2026")
 
 # PDFs (projet_social/pdf.py): how long a request waits for a document being rendered before
-# answering « document en préparation » (a fiche takes under a second, the catalogue and the
-# review's dossier seconds to minutes: no server process should wait for them), and after how
-# long a rendering is stopped (the catalogue of a 400-fiche plan takes two to three minutes).
+# answering « document en préparation » (a fiche takes under a second; the catalogue and the
+# review's dossier seconds to minutes, and a process waiting for them serves nobody: measured
+# with benchmarks/load.py, a one-second wait let the log-in burst's p95 reach 437 ms), and
+# after how long a rendering is stopped (a 400-fiche catalogue takes two to three minutes).
 PDF_ATTENTE_COURTE = 2.0
-PDF_ATTENTE_LONGUE = 1.0
+PDF_ATTENTE_LONGUE = 0.0
 PDF_DUREE_MAX = int(os.environ.get("PDF_DUREE_MAX") or 600)
 
 # A cache shared by every server process, in the database (no extra service to run). The
@@ -206,6 +207,8 @@ STORAGES = {
     },
 }
 
+# Drop-down lists drawn in Python, the same markup as Django's templates, several times faster.
+FORM_RENDERER = "projet_social.rendu_des_formulaires.RenduDesFormulaires"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
