@@ -13,10 +13,10 @@ with what it may read locked down.
   a character they lack falls back to the system's fonts, else to a visible replacement box.
 - ``<title>``, ``<meta name="author">`` and ``lang`` of the template become the PDF's
   metadata; the PDF is tagged (PDF/UA-1) for screen readers, up to ``PAGES_BALISEES``.
-- **Pages first.** WeasyPrint runs in a child process at a lower priority (``nice``), so
-  that on a small server a catalogue of every fiche (seconds of layout) does not slow down
-  the pages served meanwhile: the scheduler gives the pages the processor first, the PDF
-  gets the rest. The child's memory (hundreds of MB for a large catalogue) is given back
+- **Pages first.** WeasyPrint runs in a child process at a lower priority (``nice``, and
+  Linux's ``SCHED_IDLE``: only the processor time no page wants), so that on a small server
+  a catalogue of every fiche (seconds of layout) does not slow down the pages served
+  meanwhile. The child's memory (hundreds of MB for a large catalogue) is given back
   when it ends. Its log records are logged again by the server process.
 - **A document is rendered once.** The PDF of a given HTML is kept in the cache
   ``documents`` (in the database, shared by every server process), under the SHA-256 of the
@@ -218,6 +218,7 @@ def _dans_un_processus_a_part(html: str, duree_max: float) -> tuple[bytes, int]:
             for signal_ in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
                 signal.signal(signal_, signal.SIG_DFL)
             os.nice(PRIORITE_DU_RENDU)
+            _au_temps_libre()
             collecteur = _Collecteur()
             for journal in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
                 if isinstance(journal, logging.Logger):
@@ -250,6 +251,15 @@ def _dans_un_processus_a_part(html: str, duree_max: float) -> tuple[bytes, int]:
     if genre != "ok":
         raise EchecDuRendu(valeur)
     return valeur
+
+
+def _au_temps_libre() -> None:
+    """Linux: the rendering process gets the processor only when no page wants it
+    (SCHED_IDLE), where a niceness of 10 still gives it a tenth of a busy core."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # another system: its niceness only
+        pass
 
 
 def _lire_jusqu_a_la_fin(lecture: int, pid: int, duree_max: float) -> bytes | None:

@@ -300,16 +300,18 @@ def test_no_file_or_url_typed_into_a_fiche_is_fetched(client, agent, action, tmp
 
 
 def _qui_rend(html):
-    """In place of WeasyPrint: which process rendered, and at which niceness."""
-    return f"{os.getpid()} {os.nice(0)}".encode(), 1
+    """In place of WeasyPrint: which process rendered, at which niceness and policy."""
+    return f"{os.getpid()} {os.nice(0)} {os.sched_getscheduler(0)}".encode(), 1
 
 
 def test_weasyprint_runs_in_a_child_process_at_a_lower_priority():
     with mock.patch.object(pdf, "_mettre_en_page", _qui_rend):
         rendu = pdf.rendre_html("<p>x</p>")
-    pid, priorite = map(int, rendu.contenu.split())
+    pid, priorite, politique = map(int, rendu.contenu.split())
     assert pid != os.getpid()
     assert priorite == min(19, os.nice(0) + pdf.PRIORITE_DU_RENDU)
+    assert politique == os.SCHED_IDLE  # only the time no page wants
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the server's own is unchanged
 
 
 def test_a_failure_in_the_child_reaches_the_user_as_a_french_page(client, elu, action, caplog):
