@@ -27,7 +27,7 @@ with what it may read locked down.
   server process, which goes on serving pages. The request waits for the document a moment
   (``PDF_ATTENTE_COURTE`` seconds for a fiche, ``PDF_ATTENTE_LONGUE`` for the catalogue and
   the review's dossier); if it is not ready by then, the user gets the « document en
-  préparation » page (202), whose link, ``/documents/<empreinte>/``, serves it once kept.
+  préparation » page (202), whose link, ``/documents/<cle>/``, serves it once kept.
   Whoever ends last keeps it: the request if it is still waiting, else the thread, with a
   database connection of its own. A request for a document another process is rendering
   waits for that one, the same moment, instead of rendering it a second time. A failed
@@ -39,6 +39,7 @@ user never sees one)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -52,7 +53,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -153,7 +153,7 @@ def _racines_statiques() -> list[str]:
     return sorted(set(racines))
 
 
-@dataclass
+@dataclasses.dataclass
 class Rendu:
     """A rendered PDF, with what the benchmark reports of it."""
 
@@ -305,18 +305,14 @@ _DATE_DE_CREATION = re.compile(r'<meta name="dcterms\.created" content="[^"]*">'
 def cle_du_document(html: str) -> str:
     empreinte = hashlib.sha256(_empreinte_de_la_mise_en_page().encode())
     empreinte.update(_DATE_DE_CREATION.sub("", html).encode())
-    return f"pdf:{empreinte.hexdigest()}"
+    return empreinte.hexdigest()
 
 
-@dataclass
+@dataclasses.dataclass
 class EnPreparation:
-    """The document is being rendered: ``/documents/<empreinte>/`` serves it once kept."""
+    """The document is being rendered: ``/documents/<cle>/`` serves it once kept."""
 
     cle: str
-
-    @property
-    def empreinte(self) -> str:
-        return self.cle.removeprefix("pdf:")
 
 
 def document(
@@ -335,25 +331,23 @@ def document(
     cache = caches["documents"]
     fin = time.monotonic() + attente
     garde = cache.get(cle)
-    deja_attendu = False
+    attendu = False  # this request has waited for another process's rendering
     while garde is None:
-        if cache.add(en_cours(cle), EN_COURS, timeout=_duree_de_la_marque()):
-            return _Rendu(html, cle, apres).lancer().attendre(fin - time.monotonic())
-        marque = cache.get(en_cours(cle))
-        if marque == ECHEC and not deja_attendu:  # failed earlier: this request tries again
+        a_rendre = cache.add(en_cours(cle), EN_COURS, timeout=_duree_de_la_marque())
+        marque = None if a_rendre else cache.get(en_cours(cle))
+        if marque == ECHEC and not attendu:  # failed before this request: try again
             cache.set(en_cours(cle), EN_COURS, timeout=_duree_de_la_marque())
+            a_rendre = True
+        if a_rendre:
             return _Rendu(html, cle, apres).lancer().attendre(fin - time.monotonic())
-        garde = cache.get(cle)
-        if garde is not None:
-            break
         if marque == ECHEC:
             raise EchecDuRendu("le rendu attendu, fait par un autre processus, a échoué")
-        if marque is not None:  # None: it ended just now without keeping it; look again
+        if marque is not None:  # being rendered elsewhere (None: it has just ended)
             if time.monotonic() >= fin:
                 return EnPreparation(cle)
             time.sleep(INTERVALLE_D_ATTENTE)
-            deja_attendu = True
-            garde = cache.get(cle)
+            attendu = True
+        garde = cache.get(cle)
     contenu, pages = garde
     return Rendu(contenu=contenu, pages=pages, secondes_html=0.0, secondes_pdf=0.0, du_cache=True)
 
@@ -368,18 +362,19 @@ def en_cours(cle: str) -> str:
     return f"{cle}:en-cours"
 
 
-def etat_du_document(empreinte: str) -> str | None:
+def etat_du_document(cle: str) -> str | None:
     """« pret », ``EN_COURS``, ``ECHEC`` or None (unknown, or no longer kept) for the
-    document ``empreinte``, without reading the document."""
-    cle = f"pdf:{empreinte}"
-    cache = caches["documents"]
-    if cache.has_key(cle):
-        return "pret"
-    return cache.get(en_cours(cle))
+    document ``cle``, without reading the document."""
+    return "pret" if caches["documents"].has_key(cle) else marque_du_document(cle)
 
 
-def document_garde(empreinte: str) -> bytes | None:
-    garde = caches["documents"].get(f"pdf:{empreinte}")
+def marque_du_document(cle: str) -> str | None:
+    """``EN_COURS`` or ``ECHEC`` while the document ``cle`` is not kept, else None."""
+    return caches["documents"].get(en_cours(cle))
+
+
+def document_garde(cle: str) -> bytes | None:
+    garde = caches["documents"].get(cle)
     return garde[0] if garde is not None else None
 
 
@@ -476,7 +471,7 @@ def reponse(contenu: bytes, nom: str) -> HttpResponse:
     return response
 
 
-@dataclass
+@dataclasses.dataclass
 class Demande:
     """What the « en préparation » page needs of the document asked for: its file name, the
     address that asks for it again, and the page it was asked from."""
@@ -495,46 +490,46 @@ def reponse_pdf(
     request: HttpRequest,
     template: str,
     context: dict,
-    demande: Demande,
+    nom: str,
     *,
+    retour: str,
+    retour_libelle: str,
     long: bool = False,
     apres: Callable[[bytes], object] | None = None,
 ) -> HttpResponse:
-    """The PDF of ``template`` as a download named ``demande.nom``; the « en préparation »
-    page when it is not ready in the time a request waits; a French error page when the
-    rendering fails."""
+    """The PDF of ``template`` as a download named ``nom``; the « en préparation » page
+    (with a link back to ``retour``) when it is not ready in the time a request waits; a
+    French error page when the rendering fails."""
+    demande = Demande(nom, request.get_full_path(), retour, retour_libelle)
     try:
         resultat = rendre(template, context, request, long=long, apres=apres)
     except Exception:
-        logger.exception("PDF : échec du rendu de %s", demande.nom)
-        return page_erreur(request, demande.nom, demande.adresse)
+        logger.exception("PDF : échec du rendu de %s", nom)
+        return page_erreur(request, nom, demande.adresse)
     if isinstance(resultat, EnPreparation):
-        retenir(request, resultat.empreinte, demande)
-        return page_en_preparation(request, resultat.empreinte, demande)
-    return reponse(resultat.contenu, demande.nom)
+        retenir(request, resultat.cle, demande)
+        return page_en_preparation(request, resultat.cle, demande)
+    return reponse(resultat.contenu, nom)
 
 
-def retenir(request: HttpRequest, empreinte: str, demande: Demande) -> None:
+def retenir(request: HttpRequest, cle: str, demande: Demande) -> None:
     """The session remembers the document asked for: only it may fetch it by its address."""
     demandes = request.session.get("documents", {})
-    demandes.pop(empreinte, None)
-    demandes[empreinte] = demande.__dict__
+    demandes.pop(cle, None)
+    demandes[cle] = dataclasses.asdict(demande)
     request.session["documents"] = dict(list(demandes.items())[-DEMANDES_GARDEES:])
 
 
-def demande_retenue(request: HttpRequest, empreinte: str) -> Demande | None:
-    demande = request.session.get("documents", {}).get(empreinte)
+def demande_retenue(request: HttpRequest, cle: str) -> Demande | None:
+    demande = request.session.get("documents", {}).get(cle)
     return Demande(**demande) if demande is not None else None
 
 
-def page_en_preparation(request: HttpRequest, empreinte: str, demande: Demande) -> HttpResponse:
+def page_en_preparation(request: HttpRequest, cle: str, demande: Demande) -> HttpResponse:
     response = render(
         request,
         "pdf/en_preparation.html",
-        {
-            "demande": demande,
-            "adresse": reverse("document_en_preparation", args=[empreinte]),
-        },
+        {"demande": demande, "adresse": reverse("document_en_preparation", args=[cle])},
         status=202,
     )
     response["Cache-Control"] = "no-store"

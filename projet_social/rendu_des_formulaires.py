@@ -63,7 +63,8 @@ def _entree(widget: dict) -> str:
 
 class RenduDesFormulaires(DjangoTemplates):
     def render(self, template_name, context, request=None):
-        widget = context.get("widget") if isinstance(context, dict) else None
+        widget = context.get("widget")
+        # The widget's own template (not one it includes, nor a form's layout).
         if widget is not None and widget.get("template_name") == template_name:
             if template_name == SELECT:
                 html = _select(widget)

@@ -66,7 +66,7 @@ urlpatterns = [
     path("plan/imports/<int:pk>/", imports.detail, name="import"),
     path("bilans/<int:pk>/dossier.pdf", dossier.dossier_pdf, name="dossier_bilan"),
     path(
-        "documents/<slug:empreinte>/",
+        "documents/<slug:cle>/",
         documents.document_en_preparation,
         name="document_en_preparation",
     ),

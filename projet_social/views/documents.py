@@ -81,12 +81,9 @@ def fiche_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "action": fiche,
             "sections": sections_choisies(request),
         },
-        pdf.Demande(
-            nom=pdf.nom_de_fichier("fiche", fiche.code, fiche.intitule),
-            adresse=request.get_full_path(),
-            retour=reverse("actions:detail", args=[fiche.pk]),
-            retour_libelle=f"Revenir à la fiche {fiche.code}",
-        ),
+        pdf.nom_de_fichier("fiche", fiche.code, fiche.intitule),
+        retour=reverse("actions:detail", args=[fiche.pk]),
+        retour_libelle=f"Revenir à la fiche {fiche.code}",
     )
 
 
@@ -136,34 +133,32 @@ def catalogue_pdf(request: HttpRequest) -> HttpResponse:
         request,
         "pdf/catalogue.html",
         contexte_catalogue(projet, filtre.qs, campagne, filtre.actifs),
-        pdf.Demande(
-            nom=pdf.nom_de_fichier("catalogue", projet.structure),
-            adresse=request.get_full_path(),
-            retour=f"{liste}?{request.GET.urlencode()}" if request.GET else liste,
-            retour_libelle="Revenir à la liste des actions",
-        ),
+        pdf.nom_de_fichier("catalogue", projet.structure),
+        retour=f"{liste}?{request.GET.urlencode()}" if request.GET else liste,
+        retour_libelle="Revenir à la liste des actions",
         long=True,
     )
 
 
 @require_safe
-def document_en_preparation(request: HttpRequest, empreinte: str) -> HttpResponse:
+def document_en_preparation(request: HttpRequest, cle: str) -> HttpResponse:
     """A long document asked for in this session: the PDF once kept, the « en préparation »
     page meanwhile (202), the error page if its rendering failed. A document no longer kept
     (after a day) is asked for again. HEAD answers the page's script without the document."""
-    demande = pdf.demande_retenue(request, empreinte)
+    demande = pdf.demande_retenue(request, cle)
     if demande is None:
         raise Http404("Ce document n'a pas été demandé dans cette session.")
-    etat = pdf.etat_du_document(empreinte)
-    if etat == "pret":
-        if request.method == "HEAD":
+    if request.method == "HEAD":  # the page's script: is it ready, without reading it
+        etat = pdf.etat_du_document(cle)
+        if etat == "pret":
             return pdf.reponse(b"", demande.nom)
-        contenu = pdf.document_garde(empreinte)
+    else:
+        contenu = pdf.document_garde(cle)
         if contenu is not None:
             return pdf.reponse(contenu, demande.nom)
-        etat = None
+        etat = pdf.marque_du_document(cle)
     if etat == pdf.EN_COURS:
-        return pdf.page_en_preparation(request, empreinte, demande)
+        return pdf.page_en_preparation(request, cle, demande)
     if etat == pdf.ECHEC:
         return pdf.page_erreur(request, demande.nom, demande.adresse)
     if request.method == "HEAD":

@@ -25,6 +25,7 @@ session, user, the user's permissions (2: own and groups'), current projet, camp
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -161,21 +162,15 @@ def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         GABARIT,
         contexte_du_dossier(projet, campagne),
-        pdf.Demande(
-            nom=nom,
-            adresse=request.get_full_path(),
-            retour=reverse("evaluations:campagne", args=[campagne.pk]),
-            retour_libelle=f"Revenir au bilan {campagne.annee}",
-        ),
+        nom,
+        retour=reverse("evaluations:campagne", args=[campagne.pk]),
+        retour_libelle=f"Revenir au bilan {campagne.annee}",
         long=True,
         # A closed review's dossier is kept with it, once rendered (by this request or
         # after it, by the thread that watched the rendering).
-        apres=conserver(campagne) if campagne.est_close else None,
+        apres=(
+            functools.partial(campagne.conserver_dossier, mise_en_page=MISE_EN_PAGE)
+            if campagne.est_close
+            else None
+        ),
     )
-
-
-def conserver(campagne: Campagne):
-    def conserver_le_dossier(contenu: bytes) -> None:
-        campagne.conserver_dossier(contenu, MISE_EN_PAGE)
-
-    return conserver_le_dossier
