@@ -23,6 +23,7 @@ from actions.models import (
     q_en_retard,
 )
 from axes.models import Axe, BesoinSocial, Objectif
+from projet_social.generation import memoire
 from projet_social.search import filtrer_texte, mots_de, normalise, sans_accent
 from projet_social.utilisateurs import nom_affiche
 
@@ -218,9 +219,16 @@ class ActionFilter(django_filters.FilterSet):
     sans_pilote = CaseACocher(label="Sans pilote", field_name="pilote", lookup_expr="isnull")
     sans_indicateur = CaseACocher(label="Sans indicateur", method="filtrer_sans_indicateur")
 
-    def __init__(self, data=None, queryset=None, *, projet, **kwargs) -> None:
+    def __init__(
+        self, data=None, queryset=None, *, projet, choix_gardes_sous: tuple = (), **kwargs
+    ) -> None:
+        """``choix_gardes_sous`` names the list the filters are drawn for (all the actions,
+        a user's own...): their drop-down lists are then read once by the server process
+        until the plan changes (projet_social/generation.py), instead of six queries on each
+        page. Without it (exports, catalogue: no form drawn), nothing is kept."""
         super().__init__(data, queryset, **kwargs)
         self.projet = projet
+        self.choix_gardes_sous = choix_gardes_sous
         actions = queryset
         filters = self.filters
         filters["axe"].queryset = Axe.objects.du_projet(projet)
@@ -233,13 +241,16 @@ class ActionFilter(django_filters.FilterSet):
         )
         # The name the list shows ("Référent insertion"), not the login.
         filters["pilote"].field.label_from_instance = nom_affiche
-        filters["service"].extra["choices"] = [
-            (service, service)
-            for service in actions.exclude(service_pilote="")
-            .order_by("service_pilote")
-            .values_list("service_pilote", flat=True)
-            .distinct()
-        ]
+        filters["service"].extra["choices"] = self._garder(
+            "service",
+            lambda: [
+                (service, service)
+                for service in actions.exclude(service_pilote="")
+                .order_by("service_pilote")
+                .values_list("service_pilote", flat=True)
+                .distinct()
+            ],
+        )
         filters["partenaire"].queryset = Partenaire.objects.filter(
             Exists(ActionPartenaire.objects.filter(partenaire=OuterRef("pk"), action__in=actions))
         )
@@ -251,6 +262,28 @@ class ActionFilter(django_filters.FilterSet):
         trimestres = choix_trimestres(projet)
         filters["echeance_trimestre"].extra["choices"] = trimestres
         filters["etape_trimestre"].extra["choices"] = trimestres
+
+    def _garder(self, nom: str, calculer):
+        if not self.choix_gardes_sous:
+            return calculer()
+        return memoire(
+            "choix d'un filtre", (nom, self.projet.pk, *self.choix_gardes_sous), calculer
+        )
+
+    @property
+    def form(self):
+        """The filters' form; its drop-down lists drawn from a model are kept
+        (``choix_gardes_sous``); the form still checks a value sent against the database."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            for nom in self.LISTES if self.choix_gardes_sous else ():
+                champ = form.fields[nom]
+                if isinstance(champ, forms.ModelChoiceField):
+                    # iter(): list() would first ask the iterator its length (a COUNT).
+                    choix = self._garder(nom, lambda champ=champ: list(iter(champ.choices)))
+                    # Django's setter: django-filter's would wrap the list in its iterator.
+                    forms.ChoiceField.choices.fset(champ, choix)
+        return self._form
 
     def filtrer_recherche(self, queryset, name, value):
         """Numbers with a dot ("3.2", "3.2.1") select by number only; the other words are

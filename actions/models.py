@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from actions.enums import (
     TypePartenaire,
 )
 from projet_social.champs import texte_libre
+from projet_social.generation import memoire
 from projet_social.search import cle_de_nom
 from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
@@ -96,6 +98,14 @@ def q_en_retard(aujourdhui: datetime.date | None = None) -> Q:
 ORDRE_CODE = ("objectif__axe__numero", "objectif__numero", "numero", "pk")
 
 
+class Voisine(NamedTuple):
+    """A fiche as its neighbours link to it: « Fiche suivante : 2.3.2 Intitulé »."""
+
+    pk: int
+    code: str
+    intitule: str
+
+
 class ActionQuerySet(models.QuerySet):
     def du_projet(self, projet) -> "ActionQuerySet":
         return self.filter(objectif__axe__projet=projet)
@@ -126,26 +136,29 @@ class ActionQuerySet(models.QuerySet):
     def ordre_code(self) -> "ActionQuerySet":
         return self.order_by(*ORDRE_CODE)
 
-    def voisines(self, action: "Action") -> tuple["Action | None", "Action | None"]:
-        """The fiches before and after ``action`` among these, in code order (two small
-        queries): the "précédente / suivante" links of the fiche and of the evaluation."""
-        axe, objectif, numero = action.objectif.axe.numero, action.objectif.numero, action.numero
-        avant = (
-            Q(objectif__axe__numero__lt=axe)
-            | Q(objectif__axe__numero=axe, objectif__numero__lt=objectif)
-            | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__lt=numero)
+    def voisines(self, action: "Action") -> tuple["Voisine | None", "Voisine | None"]:
+        """The fiches before and after ``action`` in its plan, in code order: the "précédente
+        / suivante" links of the fiche and of the evaluation. The plan's fiches in order are
+        read once (one query) and kept by the server process until the plan changes."""
+        projet_id = action.objectif.axe.projet_id
+        fiches = memoire(
+            "fiches dans l'ordre du plan", (projet_id,), lambda: self._dans_l_ordre(projet_id)
         )
-        apres = (
-            Q(objectif__axe__numero__gt=axe)
-            | Q(objectif__axe__numero=axe, objectif__numero__gt=objectif)
-            | Q(objectif__axe__numero=axe, objectif__numero=objectif, numero__gt=numero)
+        rang = next((i for i, fiche in enumerate(fiches) if fiche.pk == action.pk), None)
+        if rang is None:  # not in the plan (yet): no neighbours to show
+            return None, None
+        return (fiches[rang - 1] if rang else None), (
+            fiches[rang + 1] if rang + 1 < len(fiches) else None
         )
-        voisines = self.select_related("objectif__axe").only(
-            "intitule", "numero", "objectif__numero", "objectif__axe__numero"
+
+    def _dans_l_ordre(self, projet_id: int) -> "tuple[Voisine, ...]":
+        fiches = (
+            self.model.objects.du_projet(projet_id)
+            .select_related("objectif__axe")
+            .only("intitule", "numero", "objectif__numero", "objectif__axe__numero")
+            .order_by(*ORDRE_CODE)
         )
-        precedente = voisines.filter(avant).order_by(*[f"-{cle}" for cle in ORDRE_CODE]).first()
-        suivante = voisines.filter(apres).order_by(*ORDRE_CODE).first()
-        return precedente, suivante
+        return tuple(Voisine(fiche.pk, fiche.code, fiche.intitule) for fiche in fiches)
 
     def compter_par_statut(self) -> dict[str, int]:
         """{statut: count} with every statut present, in the order of StatutAction."""

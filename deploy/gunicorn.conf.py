@@ -38,8 +38,10 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 
 def post_worker_init(worker):
     """In each process, before its first request: its database connection and the
-    dashboard's figures ready (projet_social/prechauffage.py; PRECHAUFFAGE=0 to skip)."""
-    if os.environ.get("PRECHAUFFAGE", "1") != "0":
-        from projet_social.prechauffage import preparer_les_donnees
+    dashboard's figures ready (projet_social/prechauffage.py; PRECHAUFFAGE=0 to skip); then
+    what it holds out of the garbage collector's reach."""
+    from projet_social.prechauffage import figer_la_memoire, preparer_les_donnees
 
+    if os.environ.get("PRECHAUFFAGE", "1") != "0":
         preparer_les_donnees()
+    figer_la_memoire()

@@ -1,3 +1,4 @@
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from actions.models import Action, Partenaire, atteinte
 from axes.models import Axe, BesoinSocial
 from evaluations.enums import Appreciation, StatutCampagne, TypeReunion
 from projet_social.champs import texte_libre
+from projet_social.generation import memoire
 from projet_social.search import cle_de_tri
 from projet_social.utilisateurs import nom_affiche
 from projet_social.versioning import VersionedModel
@@ -114,6 +116,16 @@ class CampagneQuerySet(models.QuerySet):
     def derniere_ouverte(self, projet) -> "Campagne | None":
         """The review being filled in: the latest open campaign of the plan, if any."""
         return self.du_projet(projet).ouvertes().order_by("-annee", "-pk").first()
+
+
+def derniere_campagne(projet) -> "Campagne | None":
+    """``Campagne.objects.derniere(projet)``, kept by the server process until the plan
+    changes (projet_social/generation.py): a copy, which the caller may change."""
+    projet_id = getattr(projet, "pk", projet)
+    campagne = memoire(
+        "dernière campagne", (projet_id,), lambda: Campagne.objects.derniere(projet_id)
+    )
+    return copy.copy(campagne)
 
 
 class Campagne(VersionedModel):

@@ -34,6 +34,7 @@ from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from projet_social.generation import memoire
 from projet_social.models import EchecConnexion
 
 journal = logging.getLogger("projet_social.connexion")
@@ -144,6 +145,20 @@ class BackendProtege(ModelBackend):
         else:
             tentative.reussie()
         return user
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's rights, read from their groups and their own (two queries) once per
+        process until someone's rights, or the plan, change: the generation follows the
+        tables of the rights (projet_social/generation.py). Every page asks for them."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = memoire(
+                "droits",
+                (user_obj.pk, user_obj.is_superuser),
+                lambda: frozenset(super(BackendProtege, self).get_all_permissions(user_obj)),
+            )
+        return user_obj._perm_cache
 
 
 class ConnexionView(LoginView):

@@ -2,7 +2,8 @@
 pages keep their heaviest parts until it changes.
 
 **The log.** A trigger on every table of the plan (the apps axes, actions and evaluations,
-their many-to-many tables, and the users' names) adds a row to ``projet_social_ecriture``
+their many-to-many tables, the users' names, and who may do what: groups and rights) adds
+a row to ``projet_social_ecriture``
 (``Ecriture``) at each statement that writes to it (each row, in SQLite). Whatever writes
 (a form, an import, a queryset's ``update()``, a ``bulk_create``, a shell, a restored
 backup), the log grows: nothing in Python has to remember to say « changed ».
@@ -22,16 +23,24 @@ token, no permission-dependent button), in the cache ``pages`` (a table of the d
 shared by the server processes: a part is rendered once per change of the plan, not once per
 process), under the generation, today's date (« en retard » depends on it) and what the part
 depends on (the review, the axe...). Parts of past generations expire after ten minutes.
+
+**What a process keeps** (``memoire``): values read on nearly every page (the current plan,
+its latest review, the fiches in code order, a user's rights, the list's drop-down lists),
+in the process's memory, under the generation read once per GET request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.apps import apps
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -41,10 +50,14 @@ EXCLUES = {"evaluations_dossierbilan"}
 # Of the users, what pages show: their names (a login writes last_login: not a change).
 COLONNES_UTILISATEUR = ("username", "first_name", "last_name", "is_active")
 TABLE_UTILISATEURS = "auth_user"
+# Who may do what: the rights a process keeps per user (``memoire``) follow these tables.
+TABLES_DES_DROITS = ("auth_user_groups", "auth_user_user_permissions", "auth_group_permissions")
 
 # The log is pruned to its latest rows past this size.
 TAILLE_MAX_DU_JOURNAL = 20_000
 GARDEES_APRES_ELAGAGE = 1_000
+
+T = TypeVar("T")
 
 NOM_DECLENCHEUR = "ps_ecriture"
 # The log's table (the model ``Ecriture``, which this module, below the views, does not import).
@@ -53,7 +66,7 @@ JOURNAL = "projet_social_ecriture"
 
 def tables_suivies() -> list[str]:
     """Every table whose writes change the generation, but the users' (column triggers)."""
-    tables = set()
+    tables = set(TABLES_DES_DROITS)
     for app in APPS_DU_PLAN:
         for modele in apps.get_app_config(app).get_models(include_auto_created=True):
             meta = modele._meta
@@ -184,3 +197,74 @@ def fragment(nom: str, generation_lue: tuple[int, int], parties: tuple, rendre: 
         html = str(rendre())
         cache.set(cle, html)
     return mark_safe(html)  # noqa: S308 - rendered by our templates, escaped there
+
+
+# --- What a server process keeps until the plan changes ---------------------------------------
+#
+# Some reads are the same for every page until the plan changes: the current plan, its latest
+# review, the fiches in code order, a user's rights. Each costs a query (0.6 to 3 ms of
+# Python and database on PostgreSQL) on nearly every page; ``memoire`` keeps their result in
+# the process, under the generation read once per request (one query of its own). A POST
+# reads the generation at each use, and nothing is kept inside a transaction of our own (its
+# writes are not committed: SQLite would even give its log's numbers again after a rollback).
+
+_requete = threading.local()
+# {(generation, date): {(name, parts): value}}: only the latest generation is kept.
+_memoire: dict[tuple, dict[tuple, object]] = {}
+TAILLE_MAX_MEMOIRE = 2_000
+
+
+@receiver(request_started, dispatch_uid="ps_generation_requete")
+def _debut_de_requete(sender, environ=None, **kwargs) -> None:
+    methode = (environ or {}).get("REQUEST_METHOD", "")
+    _requete.lecture = methode in ("GET", "HEAD")
+    _requete.generation = None
+
+
+@receiver(request_finished, dispatch_uid="ps_generation_fin_de_requete")
+def _fin_de_requete(sender, **kwargs) -> None:
+    _requete.lecture = False
+    _requete.generation = None
+
+
+def _dans_une_transaction(using: str = "default") -> bool:
+    """In a transaction of ours (a test's own, rolled back at its end, does not count)."""
+    return any(not bloc._from_testcase for bloc in connections[using].atomic_blocks)
+
+
+def generation_de_la_requete() -> tuple[int, int]:
+    """The generation, read once per GET request (at its first use); at each call otherwise
+    (a POST, which writes; a command; a thread)."""
+    lue = getattr(_requete, "generation", None)
+    if lue is None:
+        lue = generation()
+        if getattr(_requete, "lecture", False) and not _dans_une_transaction():
+            _requete.generation = lue
+    return lue
+
+
+def memoire(nom: str, parties: tuple, calculer: Callable[[], T]) -> T:
+    """``calculer()`` (which reads the plan), kept in this process while the plan is at the
+    same generation and date. The value is shared by the requests that follow: the caller
+    gives out a copy of anything a view could change (a model instance)."""
+    if _dans_une_transaction():
+        return calculer()
+    cle_generation = (generation_de_la_requete(), timezone.localdate())
+    valeurs = _memoire.get(cle_generation)
+    if valeurs is None or len(valeurs) > TAILLE_MAX_MEMOIRE:
+        valeurs = {}
+        _memoire.clear()
+        _memoire[cle_generation] = valeurs
+    cle = (nom, parties)
+    try:
+        return valeurs[cle]
+    except KeyError:
+        valeur = valeurs[cle] = calculer()
+        return valeur
+
+
+def oublier() -> None:
+    """Drop what the process keeps (the tests, whose rolled-back data can give a generation
+    again)."""
+    _memoire.clear()
+    _requete.generation = None

@@ -1,20 +1,25 @@
 """Who may do what. Roles are Django groups with permissions (projet_social/roles.py);
 the pilote of an action may also edit that fiche. Every view goes through these helpers."""
 
+import copy
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from axes.models import ProjetSocial
+from projet_social.generation import memoire
 from projet_social.roles import MODELES_EDITABLES_PAR_AGENTS
 
 User = AbstractBaseUser | AnonymousUser
 
 
 def projet_courant_ou_none(request: HttpRequest) -> ProjetSocial | None:
-    """The plan every screen works on, read once per request."""
+    """The plan every screen works on: kept by the process until the plan changes, a copy
+    for each request (a view may change its own)."""
     if not hasattr(request, "_projet_courant"):
-        request._projet_courant = ProjetSocial.objects.courant()
+        projet = memoire("projet courant", (), ProjetSocial.objects.courant)
+        request._projet_courant = copy.copy(projet)
     return request._projet_courant
 
 

@@ -10,11 +10,12 @@ touch the database (``wsgi.py`` could be imported before a fork).
 Then gunicorn's ``post_worker_init`` (deploy/gunicorn.conf.py), in the process itself, calls
 ``preparer_les_donnees()``: the database connection opened, and the dashboard's figures as it
 opens rendered and kept if they are not yet, so that the first users after a start do not
-wait for them.
+wait for them; then ``figer_la_memoire()``.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from pathlib import Path
@@ -76,3 +77,21 @@ def preparer_les_donnees() -> None:
         logger.exception("Préchauffage : le tableau de bord n'a pas pu être préparé")
         return
     logger.info("Tableau de bord prêt en %.2f s", time.perf_counter() - debut)
+
+
+# Objects allocated before Python's youngest generation is collected (700 by default). A page
+# allocates tens of thousands: collections every few hundred objects, which then walk their
+# survivors again, cost 1.5 ms of a 20 ms page (benchmarks/pages.py); 0.5 ms with this.
+SEUIL_DES_JEUNES = 5_000
+
+
+def figer_la_memoire() -> None:
+    """What the process holds before its first request (Django, the views, the compiled
+    templates: some 180,000 objects) is put out of the garbage collector's reach
+    (``gc.freeze``), and the young generation is collected less often. The collector then
+    walks only what requests allocate: each full collection took 90 ms instead of 8."""
+    gc.collect()
+    gc.freeze()
+    _, moyenne, vieille = gc.get_threshold()
+    gc.set_threshold(SEUIL_DES_JEUNES, moyenne, vieille)
+    logger.info("Mémoire figée : %d objets hors du ramasse-miettes", gc.get_freeze_count())

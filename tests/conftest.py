@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import caches
 
 from actions.enums import StatutAction
+from projet_social.generation import oublier
 from tests.actions.factories import ActionFactory
 from tests.axes.factories import AxeFactory, ObjectifFactory, ProjetSocialFactory
 from tests.factories_utilisateurs import (
@@ -36,6 +37,16 @@ def _parties_de_pages_oubliees(request):
         request.getfixturevalue("transactional_db")
         caches["pages"].clear()
         caches["documents"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _memoire_des_processus_oubliee():
+    # What a server process keeps per generation (projet_social/generation.py, ``memoire``):
+    # a test's data are rolled back at its end, and the next test may reach the same
+    # generation with other data (SQLite gives the log's numbers again).
+    oublier()
+    yield
+    oublier()
 
 
 @pytest.fixture(autouse=True)

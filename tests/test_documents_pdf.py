@@ -189,7 +189,7 @@ def _plan(objectif, campagne, n):
         )
 
 
-CATALOGUE, FICHE, FICHE_GARDEE = 30, 27, 16
+CATALOGUE, FICHE, FICHE_GARDEE = 31, 25, 14
 
 
 def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_num_queries):
@@ -197,22 +197,25 @@ def test_pdf_queries_do_not_grow(client, elu, projet, objectif, django_assert_nu
     _plan(objectif, campagne, 3)
     client.force_login(elu)
     fiche = objectif.actions.first()
-    # Catalogue: 1 session, 2 user, 3-4 the user's permissions, 5 projet, 6 latest review,
-    # 7 the services (a filter's choices, read when the filters are), 8 the fiches with their
-    # progress, 9-14 publics, needs, partners, indicators, steps, budget, 15-16 evaluations
-    # and their measures, 17 axes, 18 objectives; then the cache of rendered documents: 19 a
-    # lookup, 20-24 « being rendered » marked (count, savepoint, lookup, insert, release),
-    # 25-29 the document kept (the same five), 30 the mark removed.
+    # Catalogue: 1 session, 2 user, 3 the plan's generation, 4-5 the user's permissions,
+    # 6 projet, 7 latest review, 8 the services (a filter's choices, read when the filters
+    # are), 9 the fiches with their progress, 10-15 publics, needs, partners, indicators,
+    # steps, budget, 16-17 evaluations and their measures, 18 axes, 19 objectives; then the
+    # cache of rendered documents: 20 a lookup, 21-25 « being rendered » marked (count,
+    # savepoint, lookup, insert, release), 26-30 the document kept (the same five), 31 the
+    # mark removed.
     with django_assert_num_queries(CATALOGUE):
         client.get(reverse("actions:catalogue_pdf"))
-    # Fiche: the same rows for one fiche (no filter's choices): 15, then the cache: 27.
+    # Fiche: the same rows for one fiche (no filter's choices; the permissions, the projet
+    # and the review kept by the process since the catalogue): 13, then the cache: 25.
     with django_assert_num_queries(FICHE):
         client.get(reverse("actions:fiche_pdf", args=[fiche.pk]))
     _plan(objectif, campagne, 27)
     with django_assert_num_queries(CATALOGUE):
         response = client.get(reverse("actions:catalogue_pdf"))
     assert "30 fiches" in _texte(_lire(response))
-    # The fiche has not changed: the PDF kept is served (its lookup, nothing written).
+    # The fiche has not changed: the PDF kept is served (its lookup, nothing written; the
+    # permissions and the projet kept by the process since the catalogue).
     with django_assert_num_queries(FICHE_GARDEE):
         client.get(reverse("actions:fiche_pdf", args=[fiche.pk]))
 

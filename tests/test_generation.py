@@ -9,7 +9,9 @@ import pickle
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from actions.enums import StatutAction
 from actions.models import Action, Partenaire, PublicCible
@@ -17,6 +19,7 @@ from evaluations.models import Evaluation
 from projet_social import generation as gen
 from projet_social.generation import generation, tables_declenchees, tables_suivies
 from projet_social.models import Ecriture
+from projet_social.permissions import projet_courant_ou_none
 from tests.actions.factories import ActionFactory
 from tests.evaluations.factories import CampagneFactory, EvaluationFactory
 
@@ -31,9 +34,11 @@ def test_every_table_of_the_plan_logs_its_writes():
             if "historical" in table or table in gen.EXCLUES:
                 continue  # the history goes with a write of its table; the dossiers kept
             attendues.add(table)
-    assert attendues == set(tables_suivies())
+    assert attendues | set(gen.TABLES_DES_DROITS) == set(tables_suivies())
     assert "actions_action_publics" in attendues  # many-to-many tables too
-    assert tables_declenchees() == attendues | {"auth_user"}
+    # And who may do what: the rights a process keeps follow them.
+    assert set(gen.TABLES_DES_DROITS) <= set(tables_suivies())
+    assert tables_declenchees() == attendues | set(gen.TABLES_DES_DROITS) | {"auth_user"}
     assert gen.JOURNAL == Ecriture._meta.db_table
 
 
@@ -188,3 +193,63 @@ def test_the_plan_keeps_one_tree_per_set_of_buttons(client, agent, elu, action):
     # Written by a queryset (no signal, no save()): the next reading shows it.
     Action.objects.filter(pk=action.pk).update(intitule="Un minibus pour les aînés")
     assert "Un minibus pour les aînés" in client.get("/plan/").content.decode()
+
+
+# --- What a server process keeps until the plan changes (``memoire``) -------------------------
+
+
+def test_a_process_reads_the_plan_s_reference_data_once_until_it_changes(
+    client, agent, action, django_assert_num_queries
+):
+    """The current plan, its latest review, the fiches in order, the user's rights: read by
+    the first fiche page, then kept; the generation is read once per page."""
+    autre = ActionFactory(objectif=action.objectif, numero=2, intitule="Deuxième fiche")
+    client.force_login(agent)
+    client.get(f"/actions/{action.pk}/")
+    with CaptureQueriesContext(connection) as premiere:
+        client.get(f"/actions/{autre.pk}/")
+    journal = [q["sql"] for q in premiere.captured_queries if gen.JOURNAL in q["sql"]]
+    assert len(journal) == 1
+    lues = " ".join(q["sql"] for q in premiere.captured_queries)
+    for table in ("axes_projetsocial", "evaluations_campagne", "auth_group_permissions"):
+        assert f'FROM "{table}"' not in lues, table
+    # A fiche added, a name changed: the next page reads them again and shows them.
+    ActionFactory(objectif=action.objectif, numero=3, intitule="Troisième fiche")
+    contenu = client.get(f"/actions/{autre.pk}/").content.decode()
+    assert "Fiche suivante : 2.3.3 Troisième fiche" in contenu
+
+
+def test_a_right_taken_away_is_gone_at_the_next_request(client, agent, action):
+    client.force_login(agent)
+    assert client.get(f"/actions/{action.pk}/modifier/").status_code == 200
+    groupe = agent.groups.get()
+    groupe.permissions.remove(Permission.objects.get(codename="change_action"))
+    assert client.get(f"/actions/{action.pk}/modifier/").status_code == 403
+    # And the same for an account taken out of its group.
+    groupe.permissions.add(Permission.objects.get(codename="change_action"))
+    assert client.get(f"/actions/{action.pk}/modifier/").status_code == 200
+    agent.groups.clear()
+    assert client.get(f"/actions/{action.pk}/").status_code == 403
+
+
+def test_nothing_is_kept_from_inside_a_transaction(projet):
+    lectures = []
+
+    def lire():
+        lectures.append(1)
+        return "valeur"
+
+    with transaction.atomic():  # its writes may yet be rolled back
+        assert gen.memoire("essai", (), lire) == "valeur"
+        assert gen.memoire("essai", (), lire) == "valeur"
+    assert len(lectures) == 2
+    gen.memoire("essai", (), lire)
+    gen.memoire("essai", (), lire)
+    assert len(lectures) == 3
+
+
+def test_each_request_gets_its_own_copy_of_the_current_plan(rf, projet):
+    premiere, seconde = rf.get("/"), rf.get("/")
+    projet_lu = projet_courant_ou_none(premiere)
+    projet_lu.intitule = "Changé par une vue, jamais enregistré"
+    assert projet_courant_ou_none(seconde).intitule == projet.intitule

@@ -1,6 +1,7 @@
 """A server process compiles every template and imports every view before its first request
 (projet_social/prechauffage.py, called by wsgi.py)."""
 
+import gc
 import importlib
 import runpy
 from pathlib import Path
@@ -11,7 +12,13 @@ from django.conf import settings
 from django.template import engines
 from django.template.loaders.filesystem import Loader
 
-from projet_social.prechauffage import gabarits_du_projet, prechauffer, preparer_les_donnees
+from projet_social.prechauffage import (
+    SEUIL_DES_JEUNES,
+    figer_la_memoire,
+    gabarits_du_projet,
+    prechauffer,
+    preparer_les_donnees,
+)
 from tests.actions.factories import ActionFactory
 from tests.axes.factories import ProjetSocialFactory
 from tests.evaluations.factories import CampagneFactory
@@ -72,10 +79,31 @@ def test_no_projet_yet_or_a_failure_does_not_stop_the_process(caplog):
 
 def test_gunicorn_prepares_each_process_unless_told_not_to(monkeypatch):
     conf = runpy.run_path(str(Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"))
-    with mock.patch("projet_social.prechauffage.preparer_les_donnees") as preparer:
+    with (
+        mock.patch("projet_social.prechauffage.preparer_les_donnees") as preparer,
+        mock.patch("projet_social.prechauffage.figer_la_memoire") as figer,
+    ):
         conf["post_worker_init"](worker=None)
     preparer.assert_called_once_with()
+    figer.assert_called_once_with()
     monkeypatch.setenv("PRECHAUFFAGE", "0")
-    with mock.patch("projet_social.prechauffage.preparer_les_donnees") as preparer:
+    with (
+        mock.patch("projet_social.prechauffage.preparer_les_donnees") as preparer,
+        mock.patch("projet_social.prechauffage.figer_la_memoire") as figer,
+    ):
         conf["post_worker_init"](worker=None)
     preparer.assert_not_called()
+    figer.assert_called_once_with()  # the process is loaded all the same
+
+
+def test_what_a_process_holds_before_its_first_request_is_out_of_the_collector_s_reach():
+    seuils = gc.get_threshold()
+    try:
+        figer_la_memoire()
+        # Django, the views and the templates: the collections no longer walk them.
+        assert gc.get_freeze_count() > 50_000
+        assert gc.get_threshold() == (SEUIL_DES_JEUNES, seuils[1], seuils[2])
+        assert SEUIL_DES_JEUNES > seuils[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*seuils)

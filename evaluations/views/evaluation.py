@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from actions.enums import StatutAction
-from actions.models import ORDRE_CODE, Action, Indicateur
+from actions.models import ORDRE_CODE, Action, Indicateur, Voisine
 from evaluations.forms.evaluation import EvaluationForm, MesureFormSet
 from evaluations.models import Campagne, Evaluation, Mesure, a_evaluer
 from projet_social.permissions import (
@@ -126,15 +126,15 @@ class Navigation:
     """The neighbours of the action in the campaign, in code order, and the next action
     still to evaluate."""
 
-    precedente: Action | None = None
-    suivante: Action | None = None
+    precedente: Voisine | None = None
+    suivante: Voisine | None = None
     a_evaluer: Action | None = None
 
 
 def _navigation(campagne: Campagne, action: Action) -> Navigation:
-    """The previous and next fiches (as on the fiche page, two queries) and the next action
-    still to evaluate (one query)."""
-    precedente, suivante = Action.objects.du_projet(campagne.projet_id).voisines(action)
+    """The previous and next fiches (as on the fiche page, kept by the process) and the next
+    action still to evaluate (one query)."""
+    precedente, suivante = Action.objects.voisines(action)
     return Navigation(precedente, suivante, _prochaine_a_evaluer(campagne, action))
 
 

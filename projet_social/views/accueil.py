@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from axes.models import Axe, ProjetSocial
 from evaluations.models import Campagne
-from projet_social.generation import fragment, generation
+from projet_social.generation import fragment, generation, generation_de_la_requete
 from projet_social.permissions import projet_courant_ou_none
 from projet_social.views.a_faire import a_faire
 from projet_social.views.tableau import Portee
@@ -65,7 +65,7 @@ def tableau_de_bord(request: HttpRequest) -> HttpResponse:
     default) with its charts, each figure linking to the actions behind it; for an agent or a
     pilote, what is theirs to do first."""
     # Before any data is read: the figures kept under this generation are at least as recent.
-    generation_lue = generation()
+    generation_lue = generation_de_la_requete()
     projet = projet_courant_ou_none(request)
     context: dict = {"projet": projet}
     if projet is None:

@@ -2,6 +2,7 @@
 actions and the fiche page. They gather the three apps (a fiche and its evaluations, the
 progress of the latest review), so they live here, above the apps, which never import them."""
 
+import copy
 from collections import defaultdict
 from decimal import Decimal
 
@@ -24,11 +25,12 @@ from evaluations.models import (
     avancement,
     avancement_des_actions,
     avancements,
+    derniere_campagne,
 )
 from evaluations.services import origine_de
 from projet_social.classeur.export import slug_de
 from projet_social.classeur.feuilles import FEUILLES
-from projet_social.generation import fragment, generation
+from projet_social.generation import fragment, generation_de_la_requete, memoire
 from projet_social.permissions import (
     exiger,
     exiger_lecture_action,
@@ -61,9 +63,9 @@ def plan(request: HttpRequest) -> HttpResponse:
     """Every axe, objective and action on one page, with progress in the latest review."""
     exiger(request.user, "axes.view_axe")
     # Before any data is read: the tree kept under this generation is at least as recent.
-    generation_lue = generation()
+    generation_lue = generation_de_la_requete()
     projet = get_projet_courant(request)
-    campagne = Campagne.objects.derniere(projet)
+    campagne = derniere_campagne(projet)
     user = request.user
     # The buttons of the tree: part of what it is kept under.
     droits = {
@@ -154,12 +156,19 @@ def _ordre(tri: str) -> tuple[str, list]:
     return tri, ordre + list(ORDRE_CODE)
 
 
-def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResponse:
+def _liste(request: HttpRequest, actions, *, titre: str, liste: tuple, extra=None) -> HttpResponse:
+    """The list of ``actions``; ``liste`` names them for what the process keeps: the
+    filters' drop-down lists differ from one to the other (the pilotes of the listed
+    fiches...)."""
     exiger(request.user, "actions.view_action")
     projet = get_projet_courant(request)
-    campagne = Campagne.objects.derniere(projet)
+    campagne = derniere_campagne(projet)
     filtre = SuiviActionFilter(
-        request.GET or None, queryset=actions, projet=projet, campagne=campagne
+        request.GET or None,
+        queryset=actions,
+        projet=projet,
+        campagne=campagne,
+        choix_gardes_sous=liste,
     )
     tri, ordre = _ordre(request.GET.get("tri", "code"))
     resultats = avancement_des_actions(filtre.qs.with_list_related_data(), campagne).order_by(
@@ -194,7 +203,11 @@ def _liste(request: HttpRequest, actions, *, titre: str, extra=None) -> HttpResp
         "titre": titre,
         "projet": projet,
         "campagne": campagne,
-        "avancement": avancement(projet, campagne),
+        "avancement": memoire(
+            "avancement du projet",
+            (projet.pk, campagne.pk if campagne else None),
+            lambda: avancement(projet, campagne),
+        ),
         "filtre": filtre,
         "puces": filtre.puces(),
         "page": page,
@@ -235,7 +248,7 @@ def _avec(parametres, **valeurs) -> str:
 @require_safe
 def liste(request: HttpRequest) -> HttpResponse:
     projet = get_projet_courant(request)
-    return _liste(request, Action.objects.du_projet(projet), titre="Actions")
+    return _liste(request, Action.objects.du_projet(projet), titre="Actions", liste=("toutes",))
 
 
 @require_safe
@@ -247,6 +260,7 @@ def mes_actions(request: HttpRequest) -> HttpResponse:
         request,
         Action.objects.du_projet(projet).suivies_par(request.user),
         titre="Mes actions",
+        liste=("mes actions", request.user.pk),
         extra={"mes_actions": True},
     )
 
@@ -265,7 +279,7 @@ def _get_action_for_user(request: HttpRequest, pk: int, actions) -> Action:
 @require_safe
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
     projet = get_projet_courant(request).pk
-    campagne = Campagne.objects.derniere(projet)
+    campagne = derniere_campagne(projet)
     # The fiche and where it stands in the latest review, in one query.
     action = _get_action_for_user(
         request, pk, avancement_des_actions(Action.objects.pour_fiche(), campagne)
@@ -274,7 +288,7 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
     evaluations = list(Evaluation.objects.de_la_fiche(action))
     indicateurs = list(action.indicateurs.all())
     _mesures_des_indicateurs(indicateurs, evaluations)
-    precedente, suivante = Action.objects.du_projet(projet).voisines(action)
+    precedente, suivante = Action.objects.voisines(action)
     return render(
         request,
         "actions/fiche.html",
@@ -354,13 +368,18 @@ def _indicateurs_par_annee(indicateurs: list, evaluations: list) -> dict:
 
 
 def _bilans_ouverts(user, action: Action, evaluations: list, projet: int) -> list[tuple]:
-    """(campaign, the action's evaluation in it or None) for each open campaign of the projet,
-    when the user may evaluate the action (one query); nothing for the others."""
+    """(campaign, the action's evaluation in it or None) for each open campaign of the projet
+    (kept by the process until the plan changes), when the user may evaluate the action;
+    nothing for the others."""
     if not peut_evaluer_action(user, action):
         return []
     par_campagne = {evaluation.campagne_id: evaluation for evaluation in evaluations}
-    ouvertes = Campagne.objects.du_projet(projet).ouvertes()
-    return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes.order_by("annee")]
+    ouvertes = memoire(
+        "bilans ouverts",
+        (projet,),
+        lambda: tuple(Campagne.objects.du_projet(projet).ouvertes().order_by("annee")),
+    )
+    return [(copy.copy(campagne), par_campagne.get(campagne.pk)) for campagne in ouvertes]
 
 
 def _budget_par_annee(lignes) -> dict:

@@ -315,16 +315,18 @@ def test_fiche_query_count_does_not_grow(client, elu, pilote, objectif, django_a
     _remplir(petite, 3, pilote, campagnes)
     _remplir(grande, 30, pilote, campagnes)
     client.force_login(elu)
-    # 1 session, 2 user, 3 projet courant, 4 latest campagne, 5 action with objectif, axe,
-    # pilote, updated_by and its avancement in that review, 6 publics, 7 besoins, 8 partners
-    # with partenaire, 9 indicators, 10 steps, 11 budget lines with financeur, 12-13
-    # view_action permission (user's then groups' permissions), 14 evaluations with
-    # campagne, 15 their mesures, 16 previous fiche, 17 next fiche, 18 the last records of
+    # The first page after the plan changed: 1 session, 2 user, 3 the plan's generation,
+    # 4 projet courant, 5 latest campagne, 6 action with objectif, axe, pilote, updated_by
+    # and its avancement in that review, 7 publics, 8 besoins, 9 partners with partenaire,
+    # 10 indicators, 11 steps, 12 budget lines with financeur, 13-14 view_action permission
+    # (user's then groups' permissions), 15 evaluations with campagne, 16 their mesures,
+    # 17 the plan's fiches in code order (previous and next fiche), 18 the last records of
     # the fiche's history with their user. (The open campaigns, for the « Évaluer »
     # buttons, are read only for those who may evaluate: not for an élu.)
     with django_assert_num_queries(18):
         petite_page = client.get(url("detail", petite))
-    with django_assert_num_queries(18):
+    # The next one, the plan unchanged: the process kept 4, 5, 13-14 and 17.
+    with django_assert_num_queries(13):
         grande_page = client.get(url("detail", grande))
     assert len(grande_page.context["indicateurs"]) == 30
     assert len(grande_page.context["evaluations"]) == 30
@@ -345,14 +347,15 @@ def test_history_page_query_count_does_not_grow(
     _remplir(petite, 3, pilote, campagnes)
     _remplir(grande, 30, pilote, campagnes)
     client.force_login(elu)
-    # 1 session, 2 user, 3 projet courant, 4 action with objectif and axe, 5-6 view_action
-    # permission (user's then groups' permissions), 7-11 history of the action, partners,
-    # indicators, steps and budget lines (each with the preceding records), 12 users,
-    # 13 objectives, 14 partners named by the history, 15 publics and 16 besoins held by the
-    # records of the fiche, with their labels.
-    with django_assert_num_queries(16):
+    # 1 session, 2 user, 3 the plan's generation, 4 projet courant, 5 action with objectif
+    # and axe, 6-7 view_action permission (user's then groups' permissions), 8-12 history of
+    # the action, partners, indicators, steps and budget lines (each with the preceding
+    # records), 13 users, 14 objectives, 15 partners named by the history, 16 publics and
+    # 17 besoins held by the records of the fiche, with their labels.
+    with django_assert_num_queries(17):
         petite_page = client.get(url("historique", petite))
-    with django_assert_num_queries(16):
+    # The plan unchanged, the process kept 4 and 6-7.
+    with django_assert_num_queries(14):
         grande_page = client.get(url("historique", grande))
     assert len(grande_page.context["historique"]) == 50
     # The changes of publics and besoins are read, not only counted.
@@ -372,14 +375,15 @@ def test_edit_form_query_count_does_not_grow(
     _remplir(grande, 30, pilote, campagnes)
     PublicCibleFactory()
     client.force_login(agent)
-    # 1 session, 2 user, 3 projet courant, 4 action with objectif, axe and pilote,
-    # 5 publics and 6 besoins of the action, 7-8 change_action permission (user's, groups'),
-    # 9 publics choices, 10 besoins choices, 11 pilote choices, 12 élu référent choices,
-    # 13 partners of the action, 14 partner choices (shared by every row), 15 budget lines,
-    # 16 financeur choices, 17 steps, 18 indicators.
-    with django_assert_num_queries(18):
+    # 1 session, 2 user, 3 the plan's generation, 4 projet courant, 5 action with objectif,
+    # axe and pilote, 6 publics and 7 besoins of the action, 8-9 change_action permission
+    # (user's, groups'), 10 publics choices, 11 besoins choices, 12 pilote choices, 13 élu
+    # référent choices, 14 partners of the action, 15 partner choices (shared by every
+    # row), 16 budget lines, 17 financeur choices, 18 steps, 19 indicators.
+    with django_assert_num_queries(19):
         client.get(url("modifier", petite))
-    with django_assert_num_queries(18):
+    # The plan unchanged, the process kept 4 and 8-9.
+    with django_assert_num_queries(16):
         response = client.get(url("modifier", grande))
     assert response.context["formsets"]["indicateurs"].total_form_count() == 30  # no empty row
 

@@ -244,6 +244,11 @@ def _seed(objectif, campagne, nombre) -> list:
     return actions
 
 
+def _filtres(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<form method="get" class="filtres"') : html.index("</form>")]
+
+
 def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_queries):
     campagne = CampagneFactory(projet=objectif.axe.projet)
     client.force_login(agent)
@@ -251,19 +256,25 @@ def test_query_count_does_not_grow(client, agent, objectif, django_assert_num_qu
     # Left out by the filters: a fiche already done, a fiche in progress the search misses.
     ActionFactory(objectif=objectif, statut=StatutAction.REALISEE)
     ActionFactory(objectif=objectif, intitule="Épicerie sociale")
-    # 1 session, 2 user, 3 projet, 4-5 user and group permissions, 6 latest campagne,
-    # 7 services (filter choices), 8 count, 9 page of actions with their avancement,
-    # 10-11 publics and partners of the page (why the search found each row),
-    # 12 avancement of the projet, filter choices: 13 axes, 14 objectifs, 15 pilotes,
-    # 16 partenaires, 17 publics, 18 besoins (ABS).
+    # The first page after the plan changed: 1 session, 2 user, 3 the plan's generation,
+    # 4 projet, 5-6 user and group permissions, 7 latest campagne, 8 services (filter
+    # choices), 9 count, 10 page of actions with their avancement, 11-12 publics and
+    # partners of the page (why the search found each row), filter choices: 13 axes,
+    # 14 objectifs, 15 pilotes, 16 partenaires, 17 publics, 18 besoins (ABS),
+    # 19 avancement of the projet.
     params = {"q": "action", "statut": "en_cours", "en_retard": ""}
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
     montrees += _seed(objectif, campagne, 27)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(URL, params)
     assert codes(response) == [a.code for a in sorted(montrees, key=lambda a: a.numero)]
+    # The plan unchanged, the process kept all but 1-3 and 9-12.
+    with django_assert_num_queries(7):
+        encore = client.get(URL, params)
+    assert codes(encore) == codes(response)
+    assert _filtres(encore) == _filtres(response)  # the kept lists, as read
 
 
 # --- Search: numbers, people, partners, and why a row was found ----------------------------
@@ -418,6 +429,30 @@ def test_pilote_choices_show_names(client, agent, objectif):
         "Tous",
         "coordination",
     ]
+
+
+def test_kept_drop_down_lists_show_each_request_s_choice_and_follow_the_plan(
+    client, agent, objectif
+):
+    """The filters' lists are kept by the server process while the plan is unchanged: each
+    page still shows its own selection, and a new pilote appears at the next page."""
+    premier = AgentFactory(username="premier", first_name="Anne", last_name="Premier")
+    second = AgentFactory(username="second", first_name="Bruno", last_name="Second")
+    ActionFactory(objectif=objectif, numero=1, pilote=premier)
+    ActionFactory(objectif=objectif, numero=2, pilote=second)
+    client.force_login(agent)
+
+    def choisi(response) -> list[str]:
+        select = re.search(r'<select name="pilote".*?</select>', response.content.decode(), re.S)
+        return re.findall(r"<option[^>]*selected[^>]*>([^<]*)</option>", select.group())
+
+    assert choisi(client.get(URL, {"pilote": premier.pk})) == ["Anne Premier"]
+    assert choisi(client.get(URL, {"pilote": second.pk})) == ["Bruno Second"]
+    assert choisi(client.get(URL)) == ["Tous"]
+    troisieme = AgentFactory(username="troisieme", first_name="Chloé", last_name="Troisième")
+    ActionFactory(objectif=objectif, numero=3, pilote=troisieme)
+    assert choisi(client.get(URL, {"pilote": troisieme.pk})) == ["Chloé Troisième"]
+    assert codes(client.get(URL, {"pilote": troisieme.pk})) == ["2.3.3"]
 
 
 def titre_resultats(response) -> str:

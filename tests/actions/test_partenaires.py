@@ -229,14 +229,14 @@ def test_list_query_count_does_not_grow(client, agent, projet, objectif, django_
 
     client.force_login(agent)
     ajouter(3)
-    # session, user, user permissions, group permissions, projet courant,
-    # count of partners (paginator), the page of partners with their number of actions
-    # (a subquery in the same SELECT)
-    with django_assert_num_queries(7):
+    # session, user, the plan's generation, user permissions, group permissions, projet
+    # courant, count of partners (paginator), the page of partners with their number of
+    # actions (a subquery in the same SELECT)
+    with django_assert_num_queries(8):
         response = client.get(LISTE, {"q": "partenaire"})
     assert len(noms(response)) == 3
     ajouter(27)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(LISTE, {"q": "partenaire"})
     assert len(noms(response)) == 30
 
@@ -318,14 +318,14 @@ def test_detail_query_count_does_not_grow(
 
     client.force_login(agent)
     ajouter(3)
-    # session, user, user permissions, group permissions, partner, projet courant,
-    # budget lines with their action, objective and axe, participations with the same,
-    # meetings
-    with django_assert_num_queries(9):
+    # session, user, the plan's generation, user permissions, group permissions, partner,
+    # projet courant, budget lines with their action, objective and axe, participations with
+    # the same, meetings
+    with django_assert_num_queries(10):
         response = client.get(url_detail(partenaire))
     assert len(response.context["participations"]) == 3
     ajouter(27)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url_detail(partenaire))
     assert len(response.context["participations"]) == 30
     assert len(response.context["financements"]) == 30

@@ -98,19 +98,20 @@ def test_query_counts_do_not_grow(
 ):
     isolement, _ = besoins
     client.force_login(elu)
-    # List: 1 session, 2 user, 3 projet, 4-5 user and group permissions (view check, then
-    # the add button), 6 needs with their count of fiches.
-    with django_assert_num_queries(6):
+    # List: 1 session, 2 user, 3 the plan's generation, 4-5 user and group permissions
+    # (view check, then the add button), 6 projet, 7 needs with their count of fiches.
+    with django_assert_num_queries(7):
         client.get(LISTE)
-    # A need: 1 session, 2 user, 3-4 permissions, 5 projet, 6 the need, 7 its fiches,
-    # 8 their objectives, 9 their axes (the edit button reuses the permissions read).
-    with django_assert_num_queries(9):
+    # A need: 1 session, 2 user, 3 the plan's generation, 4 the need, 5 its fiches, 6 their
+    # objectives, 7 their axes (the permissions and the projet kept by the process since
+    # the list).
+    with django_assert_num_queries(7):
         client.get(reverse("axes:besoin", args=[isolement.pk]))
     for numero in range(3, 30):
         ActionFactory(objectif=objectif, numero=numero).besoins.add(isolement)
         BesoinSocialFactory(projet=projet)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(LISTE)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         page = client.get(reverse("axes:besoin", args=[isolement.pk]))
     assert "Actions qui y répondent (29)" in page.content.decode()

@@ -808,15 +808,15 @@ def test_query_count_of_an_open_campaign_does_not_grow(
     ReunionFactory(projet=projet, campagne=campagne, type=TypeReunion.BILAN_ANNUEL)
     client.force_login(agent)
     _seed(objectif1, objectif2, campagne, 3, depart=1)
-    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its
-    # evaluations, 8 the actions (with objective, axe, pilote) and their avancement,
-    # 9 the avancement per axe (the projet's combines it), 10 campaign history (with its
-    # users), 11 réunions, 12 their partners (a closed review reads the partners its
-    # closing recorded instead)
-    with django_assert_num_queries(12):
+    # 1 session, 2 user, 3 the plan's generation, 4-5 user and group permissions, 6 projet,
+    # 7 campagne, 8 its evaluations, 9 the actions (with objective, axe, pilote) and their
+    # avancement, 10 the avancement per axe (the projet's combines it), 11 campaign history
+    # (with its users), 12 réunions, 13 their partners (a closed review reads the partners
+    # its closing recorded instead)
+    with django_assert_num_queries(13):
         client.get(url("campagne", campagne), {"non_evaluees": "on"})
     _seed(objectif1, objectif2, campagne, 27, depart=10)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url("campagne", campagne), {"non_evaluees": "on"})
     assert response.context["nb_lignes"] == 30
 
@@ -828,15 +828,16 @@ def test_query_count_of_a_closed_campaign_does_not_grow(
     client.force_login(agent)
     _seed(objectif1, objectif2, campagne, 3, depart=1)
     fermer(campagne)
-    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campagne, 7 its rows
-    # (the fiches as they were at the closing), 8 the avancement per axe (from those rows;
-    # the projet's combines it), 9 campaign history (with its users), 10 réunions
-    with django_assert_num_queries(10):
+    # 1 session, 2 user, 3 the plan's generation, 4-5 user and group permissions, 6 projet,
+    # 7 campagne, 8 its rows (the fiches as they were at the closing), 9 the avancement per
+    # axe (from those rows; the projet's combines it), 10 campaign history (with its users),
+    # 11 réunions
+    with django_assert_num_queries(11):
         client.get(url("campagne", campagne))
     campagne.rouvrir(agent)
     _seed(objectif1, objectif2, campagne, 27, depart=10)
     fermer(campagne)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url("campagne", campagne))
     assert response.context["nb_lignes"] == 30
 
@@ -885,14 +886,14 @@ def test_query_count_of_the_list_is_one_per_campaign(
 ):
     client.force_login(agent)
     CampagneFactory(projet=projet, annee=2023, close=True)
-    # 1 session, 2 user, 3-4 user and group permissions, 5 projet, 6 campaigns, 7 the
-    # progress of each (one query per campaign: a plan has one review a year), 8 years
-    # already opened (the suggestion of the opening form)
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the plan's generation, 4-5 user and group permissions, 6 projet,
+    # 7 campaigns, 8 the progress of each (one query per campaign: a plan has one review a
+    # year), 9 years already opened (the suggestion of the opening form)
+    with django_assert_num_queries(9):
         client.get(LISTE)
     CampagneFactory(projet=projet, annee=2024)
     CampagneFactory(projet=projet, annee=2025)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(LISTE)
     assert "Bilan 2023" in texte(response) and "Bilan 2025" in texte(response)
 

@@ -413,21 +413,24 @@ def test_the_queries_do_not_grow_with_the_actions(
     campagne = _plan(projet, nombre)
     client.force_login(elu)
     with mock.patch("projet_social.pdf.rendre_html", side_effect=_sans_mise_en_page):
-        # Open: session, user, permissions (2), projet, campaign, lines (2), progress per
-        # axe, meetings (3), indicators and measures (2), needs and links (2), on target;
-        # the cache of rendered documents: lookup, « being rendered » marked (5), the document
-        # kept (5), the mark removed.
-        with django_assert_num_queries(29):
+        # Open: session, user, the plan's generation, permissions (2), projet, campaign,
+        # lines (2), progress per axe, meetings (3), indicators and measures (2), needs and
+        # links (2), on target; the cache of rendered documents: lookup, « being rendered »
+        # marked (5), the document kept (5), the mark removed.
+        with django_assert_num_queries(30):
             _telecharger(client, campagne)
         campagne.clore(administrateur)
-        # Closed, rendered then kept: session, user, permissions (2), projet, campaign,
-        # kept dossier, lines, progress per axe, meetings, measures, on target; the cache of
-        # rendered documents as above (12: lookup, mark, document, mark removed); keeping it
-        # with the review: savepoint, lock, delete of an older one, insert, release.
-        with django_assert_num_queries(29):
+        # Closed, rendered then kept: session, user, the plan's generation (changed by the
+        # closing: what the process keeps is read again), permissions (2), projet,
+        # campaign, kept dossier, lines, progress per axe, meetings, measures, on target; the
+        # cache of rendered documents as above (12: lookup, mark, document, mark removed);
+        # keeping it with the review: savepoint, lock, delete of an older one, insert,
+        # release.
+        with django_assert_num_queries(30):
             _telecharger(client, campagne)
-    # Closed and kept: session, user, permissions (2), projet, campaign, kept dossier.
-    with django_assert_num_queries(7):
+    # Closed and kept: session, user, the plan's generation, campaign, kept dossier (the
+    # permissions and the projet kept by the process).
+    with django_assert_num_queries(5):
         _telecharger(client, campagne)
 
 

@@ -979,14 +979,16 @@ def test_form_query_count_does_not_grow(
 ):
     (petite, _), (grande, _) = petite_et_grande
     client.force_login(agent)
-    # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action with objectif, axe, pilote,
-    # 6-7 change_evaluation permission (user's, groups'), 8 indicators, 9 this year's and the
-    # previous evaluation with campagne and auteur, 10 their mesures, 11-12 the previous and
-    # the next fiche (Action.objects.voisines, as on the fiche page), 13 the next action
+    # The first page after the plan changed: 1 session, 2 user, 3 the plan's generation,
+    # 4 projet courant, 5 campagne, 6 action with objectif, axe, pilote, 7-8
+    # change_evaluation permission (user's, groups'), 9 indicators, 10 this year's and the
+    # previous evaluation with campagne and auteur, 11 their mesures, 12 the plan's fiches in
+    # code order (the previous and the next fiche, as on the fiche page), 13 the next action
     # still to evaluate.
     with django_assert_num_queries(13):
         client.get(url(campagne, petite))
-    with django_assert_num_queries(13):
+    # The plan unchanged, the process kept 4, 7-8 and 12.
+    with django_assert_num_queries(9):
         response = client.get(url(campagne, grande))
     assert len(response.context["formset"].forms) == 30
     assert all(ligne["precedente"] is not None for ligne in response.context["lignes"])
@@ -1012,17 +1014,19 @@ def test_save_query_count_does_not_grow(
         for rang, indicateur in enumerate(indicateurs):
             data[nom_mesure(indicateur)] = str(rang)
         envois.append((action, data))
-    # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action, 6-7 permissions,
-    # 8 indicators, 9 evaluations, 10 mesures, 11-13 and 14-16 the two taux check
-    # constraints (0 to 100, réalisée = 100: model validation, each in its savepoint);
-    # 17 savepoint of the whole save, 18 the campaign row locked (refused if closed),
-    # 19-23 the evaluation (savepoint, version bump, row, history, release), 24 the mesures
-    # updated in bulk, 25 their history in bulk, 26-32 the fiche (savepoint, version bump,
-    # row, history, the publics and the besoins its history record holds, release),
-    # 33 release; 34 the count of actions left to evaluate (the message), 35 the next action
+    # 1 session, 2 user, 3 the plan's generation (a POST reads it for each thing the
+    # process keeps: here the projet courant), 4 campagne, 5 action, 6 the generation again
+    # (the permissions, kept), 7 indicators, 8 evaluations, 9 mesures, 10-12 and 13-15 the
+    # two taux check constraints (0 to 100, réalisée = 100: model validation, each in its
+    # savepoint); 16 savepoint of the whole save, 17 the campaign row locked (refused if
+    # closed), 18-22 the evaluation (savepoint, version bump, row, history, release), 23 the
+    # mesures updated in bulk, 24 their history in bulk, 25-31 the fiche (savepoint, version
+    # bump, row, history, the publics and the besoins its history record holds, release),
+    # 32 release; 33 the count of actions left to evaluate (the message), 34 the next action
     # to evaluate (for « enregistrer et passer à la suivante à évaluer »).
     for action, data in envois:
-        with django_assert_num_queries(35):
+        client.get(url(campagne, action))  # the form opened, as by its user, then sent
+        with django_assert_num_queries(34):
             response = client.post(url(campagne, action), data)
         assert response.status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
@@ -1038,16 +1042,17 @@ def test_creation_query_count_does_not_grow(
     for passee in passees:
         passee.clore(None)
     client.force_login(agent)
-    # 1 session, 2 user, 3 projet courant, 4 campagne, 5 action, 6-7 permissions,
-    # 8 indicators, 9 evaluations (none this year), 10 their mesures, 11-13 and 14-16 the
-    # two taux check constraints (each in its savepoint); 17 savepoint of the whole save,
-    # 18 the campaign row locked, 19 evaluation, 20 its history, 21 the mesures created in
-    # bulk, 22 their history in bulk, 23 release, 24 the count of actions left to evaluate.
+    # 1 session, 2 user, 3 the plan's generation (the projet courant, kept), 4 campagne,
+    # 5 action, 6 the generation again (the permissions, kept), 7 indicators, 8 evaluations
+    # (none this year), 9 their mesures, 10-12 and 13-15 the two taux check constraints
+    # (each in its savepoint); 16 savepoint of the whole save, 17 the campaign row locked,
+    # 18 evaluation, 19 its history, 20 the mesures created in bulk, 21 their history in
+    # bulk, 22 release, 23 the count of actions left to evaluate.
     for action, indicateurs in envois:
         data = formulaire_rempli(client, campagne, action)
         for indicateur in indicateurs:
             data[nom_mesure(indicateur)] = "1"
-        with django_assert_num_queries(24):
+        with django_assert_num_queries(23):
             assert client.post(url(campagne, action), data).status_code == 302
     assert Mesure.objects.filter(evaluation__campagne=campagne).count() == 33
 
@@ -1057,15 +1062,18 @@ def test_fiche_query_count_with_the_evaluate_button_does_not_grow(
 ):
     (petite, _), (grande, _) = petite_et_grande
     client.force_login(agent)
-    # 1 session, 2 user, 3 projet courant, 4 the latest review, 5 the fiche (objective,
-    # axe, pilote) with its avancement in that review, 6 publics, 7 besoins, 8 partners,
-    # 9 indicators, 10 steps, 11 budget, 12-13 permissions, 14 its evaluations (with their
-    # campaign), 15 their mesures, 16-17 the previous and next fiches, 18 the open
-    # campaigns of the projet (the « Évaluer » buttons of those who may evaluate), 19 the
-    # last records of its history (factory rows name no user: no query for their names).
+    # The first page after the plan changed: 1 session, 2 user, 3 the plan's generation,
+    # 4 projet courant, 5 the latest review, 6 the fiche (objective, axe, pilote) with its
+    # avancement in that review, 7 publics, 8 besoins, 9 partners, 10 indicators, 11 steps,
+    # 12 budget, 13-14 permissions, 15 its evaluations (with their campaign), 16 their
+    # mesures, 17 the plan's fiches in code order (the previous and next fiches), 18 the
+    # open campaigns of the projet (the « Évaluer » buttons of those who may evaluate),
+    # 19 the last records of its history (factory rows name no user: no query for their
+    # names).
     with django_assert_num_queries(19):
         client.get(reverse("actions:detail", args=[petite.pk]))
-    with django_assert_num_queries(19):
+    # The plan unchanged, the process kept 4-5, 13-14 and 17-18.
+    with django_assert_num_queries(13):
         response = client.get(reverse("actions:detail", args=[grande.pk]))
     tableau = response.context["indicateurs_par_annee"]
     assert [c.annee for c in tableau["campagnes"]] == [2020, 2021, 2022, 2023, 2025]

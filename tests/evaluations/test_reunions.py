@@ -358,14 +358,14 @@ def test_concertation_query_count_does_not_grow(
 
     client.force_login(agent)
     ajouter(3)
-    # session, user, user permissions, group permissions, projet courant, concertation
-    # meetings, their axes (prefetch), their partners (prefetch), the totals (one aggregate),
-    # the other meetings with their campaign
-    with django_assert_num_queries(10):
+    # session, user, the plan's generation, user permissions, group permissions, projet
+    # courant, concertation meetings, their axes (prefetch), their partners (prefetch), the
+    # totals (one aggregate), the other meetings with their campaign
+    with django_assert_num_queries(11):
         response = client.get(CONCERTATION)
     assert len(response.context["concertations"]) == 3
     ajouter(27)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(CONCERTATION)
     assert len(response.context["concertations"]) == 30
     assert len(response.context["autres"]) == 2
