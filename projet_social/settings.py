@@ -110,6 +110,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time on SQLite: wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL plans each query again at each execution, unless it is prepared: the fiche's
+    # query (its progress in the review, the carried-forward figure) takes 3.5 ms to plan and
+    # 0.5 ms to run. With the values sent apart from the SQL (server-side binding), psycopg
+    # prepares a query on its connection from its PREPARER_APRES-th execution on (5; 0: never,
+    # as behind a pooler in transaction mode such as PgBouncer's).
+    _preparer = int(os.environ.get("PREPARER_APRES", "5"))
+    if _preparer:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=_preparer
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

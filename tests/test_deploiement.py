@@ -147,6 +147,26 @@ def test_development_keeps_plain_http_and_unhashed_static_files():
     assert reglages["static"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
+def _options_de_la_base(**variables: str) -> dict:
+    resultat = _python(
+        "import json, projet_social.settings as s; "
+        "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))",
+        **variables,
+    )
+    assert resultat.returncode == 0, resultat.stderr
+    return json.loads(resultat.stdout)
+
+
+def test_postgresql_prepares_the_queries_a_process_repeats_unless_told_not_to():
+    base = "postgres://ccas:secret@127.0.0.1:5432/projet_social"
+    options = _options_de_la_base(DATABASE_URL=base)
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    # Behind a pooler in transaction mode (PgBouncer), a prepared query may meet another
+    # connection: PREPARER_APRES=0 sends every query as Django does by default.
+    assert _options_de_la_base(DATABASE_URL=base, PREPARER_APRES="0") == {}
+    assert "prepare_threshold" not in _options_de_la_base(DATABASE_URL="sqlite:///essai.db")
+
+
 def test_plain_http_redirects_to_https_except_healthz(tmp_path):
     """Through the whole middleware stack: a page over HTTP is sent to HTTPS, /healthz (probed
     over plain HTTP on the server itself) answers, and a request the proxy marks as HTTPS gets
