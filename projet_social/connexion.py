@@ -30,7 +30,7 @@ import unicodedata
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import LoginView
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -88,26 +88,28 @@ class Tentative:
         self.identifiant = normaliser_identifiant(identifiant)
         self.adresse = adresse_du_client(request)
 
-    def _echecs(self, fenetre: datetime.timedelta):
-        return EchecConnexion.objects.filter(date__gte=timezone.now() - fenetre)
-
     def compter(self) -> str | None:
-        """Write this attempt, then count: the message to show if it is refused."""
-        maintenant = timezone.now()
-        # Failures older than a day count for nothing: forgotten as attempts come.
-        EchecConnexion.objects.filter(date__lt=maintenant - datetime.timedelta(days=1)).delete()
+        """Write this attempt, then count (one query: this identifiant's failures from this
+        address, and all the failures from this address): the message to show if it is
+        refused."""
         EchecConnexion.objects.create(identifiant=self.identifiant, adresse=self.adresse)
+        maintenant = timezone.now()
         limite, fenetre = lire_limite(settings.LOGIN_LIMITE)
-        paire = self._echecs(fenetre).filter(identifiant=self.identifiant, adresse=self.adresse)
-        if paire.count() > limite:
+        limite_adresse, fenetre_adresse = lire_limite(settings.LOGIN_LIMITE_ADRESSE)
+        comptes = EchecConnexion.objects.filter(adresse=self.adresse).aggregate(
+            paire=Count(
+                "pk", filter=Q(identifiant=self.identifiant, date__gte=maintenant - fenetre)
+            ),
+            adresse=Count("pk", filter=Q(date__gte=maintenant - fenetre_adresse)),
+        )
+        if comptes["paire"] > limite:
             journal.warning(
                 "Connexion refusée (suspendue) : identifiant « %s » depuis %s.",
                 self.identifiant,
                 self.adresse,
             )
             return MESSAGE_BLOQUE
-        limite, fenetre = lire_limite(settings.LOGIN_LIMITE_ADRESSE)
-        if self.adresse and self._echecs(fenetre).filter(adresse=self.adresse).count() > limite:
+        if self.adresse and comptes["adresse"] > limite_adresse:
             journal.warning(
                 "Connexion refusée (poste suspendu) : identifiant « %s » depuis %s.",
                 self.identifiant,
@@ -122,6 +124,9 @@ class Tentative:
         journal.info("Connexion de « %s » depuis %s.", self.identifiant, self.adresse)
 
     def echouee(self) -> None:
+        """The attempt's row stays, and counts. Failures older than a day count for nothing:
+        forgotten here, as failures come (a success leaves no row)."""
+        EchecConnexion.objects.filter(date__lt=timezone.now() - datetime.timedelta(days=1)).delete()
         journal.warning(
             "Échec de connexion : identifiant « %s » depuis %s.", self.identifiant, self.adresse
         )

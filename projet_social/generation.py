@@ -2,11 +2,11 @@
 pages keep their heaviest parts until it changes.
 
 **The log.** A trigger on every table of the plan (the apps axes, actions and evaluations,
-their many-to-many tables, the users' names, and who may do what: groups and rights) adds
-a row to ``projet_social_ecriture``
-(``Ecriture``) at each statement that writes to it (each row, in SQLite). Whatever writes
-(a form, an import, a queryset's ``update()``, a ``bulk_create``, a shell, a restored
-backup), the log grows: nothing in Python has to remember to say « changed ».
+their many-to-many tables, the users' names, and who may do what: groups and rights) adds a
+row to ``projet_social_ecriture`` (``Ecriture``) at each statement that writes to it (each
+row, in SQLite). Whatever writes (a form, an import, a queryset's ``update()``, a
+``bulk_create``, a shell, a restored backup), the log grows: nothing in Python has to
+remember to say « changed ».
 
 **The generation** is ``(count, max id)`` of the log, read by one query. Two different sets
 of committed writes never give the same pair: the log only grows (a transaction that commits
