@@ -1,4 +1,3 @@
-import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -122,10 +121,7 @@ def derniere_campagne(projet) -> "Campagne | None":
     """``Campagne.objects.derniere(projet)``, kept by the server process until the plan
     changes (projet_social/generation.py): a copy, which the caller may change."""
     projet_id = getattr(projet, "pk", projet)
-    campagne = memoire(
-        "dernière campagne", (projet_id,), lambda: Campagne.objects.derniere(projet_id)
-    )
-    return copy.copy(campagne)
+    return memoire("dernière campagne", (projet_id,), lambda: Campagne.objects.derniere(projet_id))
 
 
 class Campagne(VersionedModel):

@@ -31,6 +31,7 @@ in the process's memory, under the generation read once per GET request.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from django.apps import apps
 from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.db.models import Model
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -245,8 +247,9 @@ def generation_de_la_requete() -> tuple[int, int]:
 
 def memoire(nom: str, parties: tuple, calculer: Callable[[], T]) -> T:
     """``calculer()`` (which reads the plan), kept in this process while the plan is at the
-    same generation and date. The value is shared by the requests that follow: the caller
-    gives out a copy of anything a view could change (a model instance)."""
+    same generation and date, and shared by the requests that follow. A model instance, or a
+    tuple of them, is given out as a copy: a view may change its own. (Other values are
+    shared as they are: nothing changes them.)"""
     if _dans_une_transaction():
         return calculer()
     cle_generation = (generation_de_la_requete(), timezone.localdate())
@@ -256,11 +259,17 @@ def memoire(nom: str, parties: tuple, calculer: Callable[[], T]) -> T:
         _memoire.clear()
         _memoire[cle_generation] = valeurs
     cle = (nom, parties)
-    try:
-        return valeurs[cle]
-    except KeyError:
-        valeur = valeurs[cle] = calculer()
-        return valeur
+    if cle not in valeurs:
+        valeurs[cle] = calculer()
+    return _copie(valeurs[cle])
+
+
+def _copie(valeur):
+    if isinstance(valeur, Model):
+        return copy.copy(valeur)
+    if type(valeur) is tuple:  # not a named tuple, whose fields are values
+        return tuple(_copie(element) for element in valeur)
+    return valeur
 
 
 def oublier() -> None:

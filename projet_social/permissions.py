@@ -1,8 +1,6 @@
 """Who may do what. Roles are Django groups with permissions (projet_social/roles.py);
 the pilote of an action may also edit that fiche. Every view goes through these helpers."""
 
-import copy
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -15,11 +13,10 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def projet_courant_ou_none(request: HttpRequest) -> ProjetSocial | None:
-    """The plan every screen works on: kept by the process until the plan changes, a copy
-    for each request (a view may change its own)."""
+    """The plan every screen works on: kept by the process until the plan changes (a copy
+    for each request)."""
     if not hasattr(request, "_projet_courant"):
-        projet = memoire("projet courant", (), ProjetSocial.objects.courant)
-        request._projet_courant = copy.copy(projet)
+        request._projet_courant = memoire("projet courant", (), ProjetSocial.objects.courant)
     return request._projet_courant
 
 

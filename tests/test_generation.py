@@ -253,3 +253,8 @@ def test_each_request_gets_its_own_copy_of_the_current_plan(rf, projet):
     projet_lu = projet_courant_ou_none(premiere)
     projet_lu.intitule = "Changé par une vue, jamais enregistré"
     assert projet_courant_ou_none(seconde).intitule == projet.intitule
+    # The same for a tuple of instances kept (a plan's open reviews); named tuples of values
+    # (the fiches in order) are shared as they are.
+    ouvertes = gen.memoire("essai", (), lambda: (projet,))
+    ouvertes[0].intitule = "Changé aussi"
+    assert gen.memoire("essai", (), lambda: ())[0].intitule == projet.intitule

@@ -9,11 +9,12 @@ closing wrote, so its dossier never changes. A closed review's dossier is render
 first download and kept (``DossierBilan``): later downloads serve it without rendering. Being
 long, it may be given by the « en préparation » page (``projet_social.pdf``).
 
-Queries, whatever the number of actions, indicators, needs and meetings (29 for an open
-review; 29 for a closed one rendered and kept; 7 for a closed one kept; each rendering
-counts 12 for the cache of rendered documents: lookup, « being rendered » mark, document,
-mark removed):
-session, user, the user's permissions (2: own and groups'), current projet, campaign; then
+Queries, whatever the number of actions, indicators, needs and meetings (30 for an open
+review; 30 for a closed one rendered and kept; 5 for a closed one kept, the plan unchanged;
+each rendering counts 12 for the cache of rendered documents: lookup, « being rendered »
+mark, document, mark removed):
+session, user, the plan's generation, the user's permissions (2: own and groups') and the
+current projet (both kept by the process until the plan changes), campaign; then
 - open: lines of the review (2: the fiches with their avancement, the evaluations),
   progress per axe, meetings (3: with their partners and axes), indicators (2: the fiches'
   indicators, the measures), needs (2: the needs, their links), indicators on target;

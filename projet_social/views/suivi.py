@@ -2,7 +2,6 @@
 actions and the fiche page. They gather the three apps (a fiche and its evaluations, the
 progress of the latest review), so they live here, above the apps, which never import them."""
 
-import copy
 from collections import defaultdict
 from decimal import Decimal
 
@@ -379,7 +378,7 @@ def _bilans_ouverts(user, action: Action, evaluations: list, projet: int) -> lis
         (projet,),
         lambda: tuple(Campagne.objects.du_projet(projet).ouvertes().order_by("annee")),
     )
-    return [(copy.copy(campagne), par_campagne.get(campagne.pk)) for campagne in ouvertes]
+    return [(campagne, par_campagne.get(campagne.pk)) for campagne in ouvertes]
 
 
 def _budget_par_annee(lignes) -> dict:
